@@ -1,0 +1,79 @@
+"""The REST API under /api/v1: one NinjaAPI, a router per domain, errors as {code, message}."""
+
+import logging
+
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from omnipresence.catalog.api import router as catalog_router
+from omnipresence.catalog.import_api import router as imports_router
+from omnipresence.core.errors import DomainError
+from omnipresence.inventory.api import router as inventory_router
+from omnipresence.search.api import router as search_router
+from omnipresence.stores.api import router as stores_router
+
+log = logging.getLogger(__name__)
+
+api = NinjaAPI(
+    title="Omnipresence API",
+    version="1",
+    description="One inventory, catalog and search for every channel. Errors are JSON: "
+    "`{code, message, details?}` with a stable `code`.",
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request, exc: DomainError):
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(NinjaValidationError)
+def validation_error(request, exc: NinjaValidationError):
+    details = [
+        {"loc": [str(part) for part in error.get("loc", ())], "message": str(error.get("msg", ""))}
+        for error in exc.errors
+    ]
+    first = details[0] if details else {"loc": [], "message": "invalid"}
+    where = ".".join(p for p in first["loc"] if p not in {"body", "query", "path", "payload"})
+    return api.create_response(
+        request,
+        {"code": "invalid_input", "message": f"{where or 'request'}: {first['message']}", "details": details},
+        status=422,
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def authentication_error(request, exc):
+    return api.create_response(
+        request,
+        {"code": "unauthenticated", "message": "Send a valid API token (Authorization: Bearer …) or log in."},
+        status=401,
+    )
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return api.create_response(request, {"code": "not_found", "message": "Not found."}, status=404)
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc: HttpError):
+    return api.create_response(request, {"code": "http_error", "message": str(exc)}, status=exc.status_code)
+
+
+@api.exception_handler(Exception)
+def unexpected(request, exc: Exception):
+    log.exception("unexpected API error")
+    return api.create_response(
+        request, {"code": "server_error", "message": "Something went wrong on our side."}, status=500
+    )
+
+
+api.add_router("/", stores_router)
+api.add_router("/", catalog_router)
+api.add_router("/", inventory_router)
+api.add_router("/", imports_router)
+api.add_router("/", search_router)

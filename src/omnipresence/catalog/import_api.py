@@ -1,0 +1,5 @@
+"""API for CSV imports and exports."""
+
+from ninja import Router
+
+router = Router(tags=["imports"])

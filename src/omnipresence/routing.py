@@ -1,0 +1,9 @@
+"""Websocket routes of every domain, gathered in one place."""
+
+from django.urls import path
+
+from omnipresence.inventory.consumers import AvailabilityConsumer
+
+websocket_urlpatterns = [
+    path("ws/availability/<slug:boutique>/<int:product_id>/", AvailabilityConsumer.as_asgi()),
+]

@@ -1,0 +1,5 @@
+"""API for search (filled in by the search module)."""
+
+from ninja import Router
+
+router = Router(tags=["search"])

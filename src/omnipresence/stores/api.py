@@ -1,0 +1,235 @@
+"""API for boutiques, locations (with hours) and API tokens."""
+
+from datetime import date, time
+
+from ninja import Field, Router, Schema
+from pydantic import StrictBool, StrictInt
+
+from omnipresence.core.api import AUTH, ERRORS, PUBLIC_ERRORS, request_actor
+from omnipresence.core.errors import Forbidden
+from omnipresence.stores import services
+from omnipresence.stores.access import ALL_SCOPES, boutique_by_slug
+from omnipresence.stores.models import ApiToken, Location
+from omnipresence.stores.selectors import access_location, boutique_list, location_list
+
+router = Router(tags=["boutiques"])
+
+
+class BoutiqueOut(Schema):
+    slug: str
+    name: str
+    tagline: str
+    country: str
+    city: str
+    currency: str
+    language: str
+    timezone: str
+    prices_include_tax: bool
+    tax_rate_bp: int
+
+
+class PeriodOut(Schema):
+    weekday: int
+    opens: time
+    closes: time
+
+
+class ExceptionOut(Schema):
+    date: date
+    closed: bool
+    opens: time | None
+    closes: time | None
+    note: str
+
+
+class LocationOut(Schema):
+    id: int
+    code: str
+    name: str
+    kind: str
+    address: str
+    city: str
+    postcode: str
+    country: str
+    timezone: str
+    sells_in_person: bool
+    fulfils_online: bool
+    offers_pickup: bool
+    feeds_online: bool
+    priority: int
+    opening_hours: list[PeriodOut]
+    hours_exceptions: list[ExceptionOut]
+
+    @staticmethod
+    def resolve_timezone(obj: Location) -> str:
+        return obj.tz_name
+
+    @staticmethod
+    def resolve_opening_hours(obj: Location):
+        return list(obj.opening_hours.all())
+
+    @staticmethod
+    def resolve_hours_exceptions(obj: Location):
+        return list(obj.hours_exceptions.all())
+
+
+class LocationIn(Schema):
+    code: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")
+    name: str = Field(min_length=1, max_length=120)
+    kind: Location.Kind = Location.Kind.SHOP
+    address: str = Field("", max_length=200)
+    city: str = Field("", max_length=120)
+    postcode: str = Field("", max_length=20)
+    country: str = Field("", max_length=2)
+    timezone: str = Field("", max_length=64)
+    sells_in_person: StrictBool = True
+    fulfils_online: StrictBool = False
+    offers_pickup: StrictBool = False
+    feeds_online: StrictBool = True
+    priority: StrictInt = Field(100, ge=0, le=10_000)
+
+
+class LocationPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=120)
+    address: str | None = Field(None, max_length=200)
+    city: str | None = Field(None, max_length=120)
+    timezone: str | None = Field(None, max_length=64)
+    sells_in_person: StrictBool | None = None
+    fulfils_online: StrictBool | None = None
+    offers_pickup: StrictBool | None = None
+    feeds_online: StrictBool | None = None
+    priority: StrictInt | None = Field(None, ge=0, le=10_000)
+    is_active: StrictBool | None = None
+
+
+class PeriodIn(Schema):
+    weekday: StrictInt = Field(ge=0, le=6)
+    opens: time
+    closes: time
+
+
+class HoursIn(Schema):
+    periods: list[PeriodIn] = Field(max_length=50)
+
+
+class ExceptionIn(Schema):
+    date: date
+    closed: StrictBool = True
+    opens: time | None = None
+    closes: time | None = None
+    note: str = Field("", max_length=120)
+
+
+class TokenIn(Schema):
+    name: str = Field(min_length=1, max_length=80)
+    scopes: list[str] = Field(default_factory=lambda: list(ALL_SCOPES), max_length=len(ALL_SCOPES))
+    valid_days: StrictInt | None = Field(None, ge=1, le=3650)
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    scopes: list[str]
+    created_at: str
+    expires_at: str | None
+    revoked_at: str | None
+
+    @staticmethod
+    def resolve_created_at(obj: ApiToken) -> str:
+        return obj.created_at.isoformat()
+
+    @staticmethod
+    def resolve_expires_at(obj: ApiToken) -> str | None:
+        return obj.expires_at.isoformat() if obj.expires_at else None
+
+    @staticmethod
+    def resolve_revoked_at(obj: ApiToken) -> str | None:
+        return obj.revoked_at.isoformat() if obj.revoked_at else None
+
+
+class TokenCreatedOut(TokenOut):
+    key: str
+
+
+@router.get("/boutiques", response={200: list[BoutiqueOut], **PUBLIC_ERRORS})
+def boutiques(request, city: str | None = None):
+    """Every boutique of the hub (public), optionally in one city."""
+    return list(boutique_list(city=city))
+
+
+@router.get("/boutiques/{slug}", response={200: BoutiqueOut, **PUBLIC_ERRORS})
+def boutique_detail(request, slug: str):
+    return boutique_by_slug(slug)
+
+
+@router.get("/boutiques/{slug}/locations", response={200: list[LocationOut], **PUBLIC_ERRORS})
+def locations(request, slug: str):
+    """Shops and warehouses with weekly hours and coming exceptions (public)."""
+    return list(location_list(boutique=boutique_by_slug(slug), with_hours=True))
+
+
+@router.post("/boutiques/{slug}/locations", response={201: LocationOut, **ERRORS}, auth=AUTH)
+def location_create(request, slug: str, payload: LocationIn):
+    actor = request_actor(request, slug)
+    data = payload.dict()
+    location = services.location_create(actor=actor, **data)
+    return 201, location_list(boutique=actor.boutique, with_hours=True).get(pk=location.pk)
+
+
+@router.patch("/boutiques/{slug}/locations/{code}", response={200: LocationOut, **ERRORS}, auth=AUTH)
+def location_update(request, slug: str, code: str, payload: LocationPatch):
+    actor = request_actor(request, slug)
+    location = access_location(actor, code)
+    services.location_update(actor=actor, location=location, **payload.dict(exclude_none=True))
+    return location_list(boutique=actor.boutique, with_hours=True).get(pk=location.pk)
+
+
+@router.put("/boutiques/{slug}/locations/{code}/hours", response={200: LocationOut, **ERRORS}, auth=AUTH)
+def hours_set(request, slug: str, code: str, payload: HoursIn):
+    actor = request_actor(request, slug)
+    location = access_location(actor, code)
+    services.opening_hours_set(
+        actor=actor, location=location, periods=[(p.weekday, p.opens, p.closes) for p in payload.periods]
+    )
+    return location_list(boutique=actor.boutique, with_hours=True).get(pk=location.pk)
+
+
+@router.post(
+    "/boutiques/{slug}/locations/{code}/hours-exceptions", response={201: ExceptionOut, **ERRORS}, auth=AUTH
+)
+def hours_exception_add(request, slug: str, code: str, payload: ExceptionIn):
+    actor = request_actor(request, slug)
+    location = access_location(actor, code)
+    return 201, services.hours_exception_add(
+        actor=actor, location=location, day=payload.date, closed=payload.closed,
+        opens=payload.opens, closes=payload.closes, note=payload.note,
+    )  # fmt: skip
+
+
+@router.get("/boutiques/{slug}/tokens", response={200: list[TokenOut], **ERRORS}, auth=AUTH)
+def tokens(request, slug: str):
+    actor = request_actor(request, slug)
+    actor.require("tokens.manage")
+    return list(ApiToken.objects.filter(boutique=actor.boutique).order_by("-created_at"))
+
+
+@router.post("/boutiques/{slug}/tokens", response={201: TokenCreatedOut, **ERRORS}, auth=AUTH)
+def token_create(request, slug: str, payload: TokenIn):
+    """Create a token (owners only). The key is in this response and never again."""
+    actor = request_actor(request, slug)
+    actor.require("tokens.manage")
+    if actor.token is not None:
+        raise Forbidden("A token cannot create tokens; log in as the owner.", code="token_cannot_create_tokens")
+    token, key = services.api_token_create(
+        boutique=actor.boutique, name=payload.name, scopes=payload.scopes, created_by=actor.user,
+        valid_days=payload.valid_days,
+    )  # fmt: skip
+    token.key = key
+    return 201, token
+
+
+@router.delete("/boutiques/{slug}/tokens/{token_id}", response={200: TokenOut, **ERRORS}, auth=AUTH)
+def token_revoke(request, slug: str, token_id: int):
+    actor = request_actor(request, slug)
+    return services.api_token_revoke(actor=actor, token_id=token_id)
