@@ -12,6 +12,7 @@ from PIL import Image, UnidentifiedImageError
 
 from omnipresence.catalog.models import Category, Product, ProductImage, Variant
 from omnipresence.core.errors import Conflict, InvalidInput, PayloadTooLarge
+from omnipresence.core.hooks import products_changed
 from omnipresence.core.money import MAX_PRICE_MINOR
 from omnipresence.stores.access import Actor
 
@@ -104,7 +105,7 @@ def product_create(
         raise InvalidInput(f"Unknown status '{status}'.", code="invalid_status")
     try:
         with transaction.atomic():
-            return Product.objects.create(
+            product = Product.objects.create(
                 boutique=actor.boutique,
                 handle=handle,
                 title=title,
@@ -114,6 +115,8 @@ def product_create(
                 tags=_tags(tags),
                 status=status,
             )
+            products_changed([product.pk])
+            return product
     except IntegrityError:
         raise Conflict(f"A product with handle '{handle}' exists already.", code="product_exists")
 
@@ -139,6 +142,7 @@ def product_update(*, actor: Actor, product: Product, **fields) -> Product:
         if "category_path" in fields:
             product.category = category_ensure(boutique=actor.boutique, path=fields["category_path"])
         product.save()
+        products_changed([product.pk])
     return product
 
 
@@ -186,7 +190,7 @@ def variant_create(*, actor: Actor, product: Product, sku: str, price: int, **fi
     values = _variant_values({**fields, "price": price}, currency)
     try:
         with transaction.atomic():
-            return Variant.objects.create(
+            variant = Variant.objects.create(
                 boutique=actor.boutique,
                 product=product,
                 sku=sku,
@@ -194,6 +198,8 @@ def variant_create(*, actor: Actor, product: Product, sku: str, price: int, **fi
                 position=fields.get("position", 0),
                 **values,
             )
+            products_changed([product.pk])
+            return variant
     except IntegrityError:
         raise Conflict(f"SKU or barcode of '{sku}' is already used in this boutique.", code="variant_exists")
 
@@ -209,6 +215,7 @@ def variant_update(*, actor: Actor, variant: Variant, **fields) -> Variant:
     try:
         with transaction.atomic():
             variant.save(update_fields=list(values) or None)
+            products_changed([variant.product_id])
     except IntegrityError:
         raise Conflict("That barcode is already used in this boutique.", code="variant_exists")
     return variant

@@ -1,5 +1,9 @@
-from django.contrib.auth import views as auth_views
-from django.urls import path
+"""The associate console: /console."""
+
+from django.urls import include, path
 
 app_name = "console"
-urlpatterns = [path("login/", auth_views.LoginView.as_view(template_name="console/login.html"), name="login")]
+urlpatterns = [
+    path("", include("omnipresence.console.page_urls")),
+    path("imports/", include("omnipresence.console.import_urls")),
+]

@@ -214,15 +214,15 @@ def ledger_check(*, boutique: Boutique | None = None) -> list[LedgerProblem]:
     rows = (
         qs.annotate(
             ledger=Coalesce(Subquery(movement_sum, output_field=IntegerField()), Value(0)),
-            holds=Coalesce(Subquery(holds_sum, output_field=IntegerField()), Value(0)),
+            holds_total=Coalesce(Subquery(holds_sum, output_field=IntegerField()), Value(0)),
         )
-        .filter(~Q(on_hand=F("ledger")) | ~Q(held=F("holds")))
-        .values("pk", "variant__sku", "location__code", "on_hand", "held", "ledger", "holds")
+        .filter(~Q(on_hand=F("ledger")) | ~Q(held=F("holds_total")))
+        .values("pk", "variant__sku", "location__code", "on_hand", "held", "ledger", "holds_total")
     )
     problems = []
     for row in rows:
         if row["on_hand"] != row["ledger"]:
             problems.append(LedgerProblem(row["pk"], row["variant__sku"], row["location__code"], "on_hand", row["on_hand"], row["ledger"]))
-        if row["held"] != row["holds"]:
-            problems.append(LedgerProblem(row["pk"], row["variant__sku"], row["location__code"], "held", row["held"], row["holds"]))
+        if row["held"] != row["holds_total"]:
+            problems.append(LedgerProblem(row["pk"], row["variant__sku"], row["location__code"], "held", row["held"], row["holds_total"]))
     return problems
