@@ -1,9 +1,13 @@
-"""Shared pieces of the REST API: the error body, authentication, and the actor of a request."""
+"""Shared pieces of the REST API: the error body, authentication, the actor of a request, and the
+input types every router uses so that what the OpenAPI document promises is what is accepted."""
 
-from typing import Any
+import re
+from datetime import date, datetime, time
+from typing import Annotated, Any
 
-from ninja import Schema
+from ninja import Path, Query, Schema
 from ninja.security import HttpBearer, SessionAuth
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 from omnipresence.stores.access import Actor, actor_for_token, actor_for_user, boutique_by_slug, token_lookup
 from omnipresence.stores.models import ApiToken
@@ -26,6 +30,80 @@ ERRORS: dict[int, type[Schema]] = {
     422: ErrorOut,
 }
 PUBLIC_ERRORS: dict[int, type[Schema]] = {400: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+class Input(BaseModel):
+    """Base of every request body. A plain pydantic model, not a ninja Schema: Schema reads
+    attributes of whatever it is given (a JSON string "AAA" became a product titled "Aaa", via
+    str.title), and unknown fields are refused rather than silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# Free text: never a NUL character (PostgreSQL cannot store one; it used to be a 500 there).
+NO_NUL = r"^[^\x00]*$"
+
+
+def Text(max_length: int, *, min_length: int = 0, **extra: Any) -> Any:  # noqa: N802 - a type factory
+    return Annotated[str, Field(min_length=min_length, max_length=max_length, pattern=NO_NUL, **extra)]
+
+
+def _json_number(value: Any) -> Any:
+    # JSON Schema's "integer" includes 12.0 but not true, "12" or 12.5.
+    if isinstance(value, bool | str | bytes):
+        raise ValueError("must be a whole number, not text or true/false")
+    if isinstance(value, float) and not value.is_integer():
+        raise ValueError("must be a whole number")
+    return value
+
+
+Int = Annotated[int, BeforeValidator(_json_number)]
+
+
+def _iso_text(value: Any) -> Any:
+    if isinstance(value, date | time):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO 8601 string")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_iso_text)]
+Moment = Annotated[datetime, BeforeValidator(_iso_text)]
+
+_LOCAL_TIME = "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
+_LOCAL_TIME_RE = re.compile(_LOCAL_TIME)
+
+
+def _local_time(value: Any) -> Any:
+    if isinstance(value, time):
+        return value
+    if not isinstance(value, str) or not _LOCAL_TIME_RE.match(value):
+        raise ValueError("must be a local time such as 09:30 or 09:30:00 (no time zone)")
+    return time.fromisoformat(value)
+
+
+# A wall-clock time of a shop (its zone is the location's): "09:30" in, "09:30:00" out.
+LocalTime = Annotated[
+    time,
+    BeforeValidator(_local_time),
+    PlainSerializer(lambda t: t.strftime("%H:%M:%S"), return_type=str),
+    WithJsonSchema({"type": "string", "pattern": _LOCAL_TIME, "examples": ["09:30"]}),
+]
+
+# Path and query parameters, bounded so nothing odd reaches the database.
+SLUG = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,60}$")]
+CODE = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,40}$")]
+PRODUCT_REF = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,120}$", description="Id or handle")]
+SKU_REF = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", description="SKU or barcode")]
+ID = Annotated[int, Path(ge=1, le=2**62)]
+PAGE = Annotated[int, Query(ge=1, le=100_000)]
+QUERY_CODE = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,40}$")]
+QUERY_SKU = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")]
+
+
+def query_text(max_length: int) -> Any:
+    return Annotated[str | None, Query(max_length=max_length, pattern=NO_NUL)]
 
 
 class TokenAuth(HttpBearer):

@@ -1,11 +1,14 @@
 """API for boutiques, locations (with hours) and API tokens."""
 
-from datetime import date, time
+from datetime import date
+from typing import Literal
 
 from ninja import Field, Router, Schema
-from pydantic import StrictBool, StrictInt
+from pydantic import StrictBool
 
-from omnipresence.core.api import AUTH, ERRORS, PUBLIC_ERRORS, request_actor
+from omnipresence.core.api import (
+    AUTH, CODE, ERRORS, ID, PUBLIC_ERRORS, SLUG, Day, Input, Int, LocalTime, Text, query_text, request_actor,
+)  # fmt: skip
 from omnipresence.core.errors import Forbidden
 from omnipresence.stores import services
 from omnipresence.stores.access import ALL_SCOPES, boutique_by_slug
@@ -30,15 +33,15 @@ class BoutiqueOut(Schema):
 
 class PeriodOut(Schema):
     weekday: int
-    opens: time
-    closes: time
+    opens: LocalTime
+    closes: LocalTime
 
 
 class ExceptionOut(Schema):
     date: date
     closed: bool
-    opens: time | None
-    closes: time | None
+    opens: LocalTime | None
+    closes: LocalTime | None
     note: str
 
 
@@ -73,57 +76,61 @@ class LocationOut(Schema):
         return list(obj.hours_exceptions.all())
 
 
-class LocationIn(Schema):
+LocationKind = Literal["shop", "warehouse"]  # Location.Kind (an inline enum: two "Kind" enums clashed)
+Scope = Literal["catalog:read", "catalog:write", "inventory:read", "inventory:write", "locations:write"]  # ALL_SCOPES
+
+
+class LocationIn(Input):
     code: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")
-    name: str = Field(min_length=1, max_length=120)
-    kind: Location.Kind = Location.Kind.SHOP
-    address: str = Field("", max_length=200)
-    city: str = Field("", max_length=120)
-    postcode: str = Field("", max_length=20)
-    country: str = Field("", max_length=2)
-    timezone: str = Field("", max_length=64)
+    name: Text(120, min_length=1)
+    kind: LocationKind = "shop"
+    address: Text(200) = ""
+    city: Text(120) = ""
+    postcode: Text(20) = ""
+    country: str = Field("", pattern=r"^([A-Za-z]{2})?$")
+    timezone: Text(64) = ""
     sells_in_person: StrictBool = True
     fulfils_online: StrictBool = False
     offers_pickup: StrictBool = False
     feeds_online: StrictBool = True
-    priority: StrictInt = Field(100, ge=0, le=10_000)
+    priority: Int = Field(100, ge=0, le=10_000)
 
 
-class LocationPatch(Schema):
-    name: str | None = Field(None, min_length=1, max_length=120)
-    address: str | None = Field(None, max_length=200)
-    city: str | None = Field(None, max_length=120)
-    timezone: str | None = Field(None, max_length=64)
+class LocationPatch(Input):
+    name: Text(120, min_length=1) | None = None
+    address: Text(200) | None = None
+    city: Text(120) | None = None
+    timezone: Text(64) | None = None
     sells_in_person: StrictBool | None = None
     fulfils_online: StrictBool | None = None
     offers_pickup: StrictBool | None = None
     feeds_online: StrictBool | None = None
-    priority: StrictInt | None = Field(None, ge=0, le=10_000)
+    priority: Int | None = Field(None, ge=0, le=10_000)
     is_active: StrictBool | None = None
 
 
-class PeriodIn(Schema):
-    weekday: StrictInt = Field(ge=0, le=6)
-    opens: time
-    closes: time
+class PeriodIn(Input):
+    weekday: Int = Field(ge=0, le=6)
+    opens: LocalTime
+    closes: LocalTime
 
 
-class HoursIn(Schema):
+class HoursIn(Input):
     periods: list[PeriodIn] = Field(max_length=50)
 
 
-class ExceptionIn(Schema):
-    date: date
+class ExceptionIn(Input):
+    date: Day
     closed: StrictBool = True
-    opens: time | None = None
-    closes: time | None = None
-    note: str = Field("", max_length=120)
+    opens: LocalTime | None = None
+    closes: LocalTime | None = None
+    note: Text(120) = ""
 
 
-class TokenIn(Schema):
-    name: str = Field(min_length=1, max_length=80)
-    scopes: list[str] = Field(default_factory=lambda: list(ALL_SCOPES), max_length=len(ALL_SCOPES))
-    valid_days: StrictInt | None = Field(None, ge=1, le=3650)
+class TokenIn(Input):
+    name: Text(80, min_length=1)
+    scopes: list[Scope] = Field(default_factory=lambda: list(ALL_SCOPES), max_length=len(ALL_SCOPES))
+    valid_days: Int | None = Field(None, ge=1, le=3650)
 
 
 class TokenOut(Schema):
@@ -153,40 +160,41 @@ class TokenCreatedOut(TokenOut):
 
 
 @router.get("/boutiques", response={200: list[BoutiqueOut], **PUBLIC_ERRORS})
-def boutiques(request, city: str | None = None):
+def boutiques(request, city: query_text(120) = None):
     """Every boutique of the hub (public), optionally in one city."""
     return list(boutique_list(city=city))
 
 
 @router.get("/boutiques/{slug}", response={200: BoutiqueOut, **PUBLIC_ERRORS})
-def boutique_detail(request, slug: str):
+def boutique_detail(request, slug: SLUG):
     return boutique_by_slug(slug)
 
 
 @router.get("/boutiques/{slug}/locations", response={200: list[LocationOut], **PUBLIC_ERRORS})
-def locations(request, slug: str):
+def locations(request, slug: SLUG):
     """Shops and warehouses with weekly hours and coming exceptions (public)."""
     return list(location_list(boutique=boutique_by_slug(slug), with_hours=True))
 
 
 @router.post("/boutiques/{slug}/locations", response={201: LocationOut, **ERRORS}, auth=AUTH)
-def location_create(request, slug: str, payload: LocationIn):
+def location_create(request, slug: SLUG, payload: LocationIn):
     actor = request_actor(request, slug)
-    data = payload.dict()
+    data = payload.model_dump()
+    data["country"] = data["country"].upper()
     location = services.location_create(actor=actor, **data)
     return 201, location_list(boutique=actor.boutique, with_hours=True).get(pk=location.pk)
 
 
 @router.patch("/boutiques/{slug}/locations/{code}", response={200: LocationOut, **ERRORS}, auth=AUTH)
-def location_update(request, slug: str, code: str, payload: LocationPatch):
+def location_update(request, slug: SLUG, code: CODE, payload: LocationPatch):
     actor = request_actor(request, slug)
     location = access_location(actor, code)
-    services.location_update(actor=actor, location=location, **payload.dict(exclude_none=True))
+    services.location_update(actor=actor, location=location, **payload.model_dump(exclude_none=True))
     return location_list(boutique=actor.boutique, with_hours=True).get(pk=location.pk)
 
 
 @router.put("/boutiques/{slug}/locations/{code}/hours", response={200: LocationOut, **ERRORS}, auth=AUTH)
-def hours_set(request, slug: str, code: str, payload: HoursIn):
+def hours_set(request, slug: SLUG, code: CODE, payload: HoursIn):
     actor = request_actor(request, slug)
     location = access_location(actor, code)
     services.opening_hours_set(
@@ -198,7 +206,7 @@ def hours_set(request, slug: str, code: str, payload: HoursIn):
 @router.post(
     "/boutiques/{slug}/locations/{code}/hours-exceptions", response={201: ExceptionOut, **ERRORS}, auth=AUTH
 )
-def hours_exception_add(request, slug: str, code: str, payload: ExceptionIn):
+def hours_exception_add(request, slug: SLUG, code: CODE, payload: ExceptionIn):
     actor = request_actor(request, slug)
     location = access_location(actor, code)
     return 201, services.hours_exception_add(
@@ -208,14 +216,14 @@ def hours_exception_add(request, slug: str, code: str, payload: ExceptionIn):
 
 
 @router.get("/boutiques/{slug}/tokens", response={200: list[TokenOut], **ERRORS}, auth=AUTH)
-def tokens(request, slug: str):
+def tokens(request, slug: SLUG):
     actor = request_actor(request, slug)
     actor.require("tokens.manage")
     return list(ApiToken.objects.filter(boutique=actor.boutique).order_by("-created_at"))
 
 
 @router.post("/boutiques/{slug}/tokens", response={201: TokenCreatedOut, **ERRORS}, auth=AUTH)
-def token_create(request, slug: str, payload: TokenIn):
+def token_create(request, slug: SLUG, payload: TokenIn):
     """Create a token (owners only). The key is in this response and never again."""
     actor = request_actor(request, slug)
     actor.require("tokens.manage")
@@ -230,6 +238,6 @@ def token_create(request, slug: str, payload: TokenIn):
 
 
 @router.delete("/boutiques/{slug}/tokens/{token_id}", response={200: TokenOut, **ERRORS}, auth=AUTH)
-def token_revoke(request, slug: str, token_id: int):
+def token_revoke(request, slug: SLUG, token_id: ID):
     actor = request_actor(request, slug)
     return services.api_token_revoke(actor=actor, token_id=token_id)

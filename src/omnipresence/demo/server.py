@@ -1,0 +1,53 @@
+"""Running the ASGI server (uvicorn) with an in-process hold sweeper for the embedded install."""
+
+import logging
+import threading
+
+import uvicorn
+from django.db import close_old_connections
+
+log = logging.getLogger(__name__)
+
+
+def start_sweeper(every_seconds: int = 60) -> threading.Event:
+    """Expire overdue holds every minute in a daemon thread (the scale-out setup runs
+    `omnipresence sweep_holds --every 60` as its own process instead)."""
+    from omnipresence.inventory.services import holds_sweep
+
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(every_seconds):
+            try:
+                close_old_connections()
+                holds_sweep()
+            except Exception:
+                log.exception("hold sweep failed")
+            finally:
+                close_old_connections()
+
+    threading.Thread(target=loop, name="hold-sweeper", daemon=True).start()
+    return stop
+
+
+def serve(*, host: str, port: int, workers: int = 1, sweeper: bool = True, log_level: str = "warning") -> None:
+    if sweeper:
+        start_sweeper()
+    uvicorn.run(
+        "omnipresence.asgi:application",
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        proxy_headers=True,
+        lifespan="off",
+        ws="websockets-sansio" if _has("websockets") else "auto",
+    )
+
+
+def _has(module: str) -> bool:
+    try:
+        __import__(module)
+    except ImportError:
+        return False
+    return True
