@@ -11,8 +11,8 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from omnipresence.routing import websocket_urlpatterns  # noqa: E402
 from omnipresence.core.ws_auth import SessionAuthStack  # noqa: E402
+from omnipresence.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {

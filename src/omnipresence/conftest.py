@@ -15,9 +15,23 @@ from omnipresence.stores.access import actor_for_user, system_actor
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
+def _on_postgres() -> bool:
+    from django.conf import settings
+
+    return "postgresql" in settings.DATABASES["default"]["ENGINE"]
+
+
+def pytest_sessionstart(session):
+    # CI's PostgreSQL pass sets this: silently testing SQLite there would hide a missing database.
+    if os.environ.get("OMNIPRESENCE_REQUIRE_POSTGRES") == "1" and not _on_postgres():
+        pytest.exit("OMNIPRESENCE_REQUIRE_POSTGRES=1 but DATABASE_URL does not point at PostgreSQL", returncode=1)
+
+
 def pytest_collection_modifyitems(config, items):
+    if _on_postgres():
+        return
     for item in items:
-        if item.get_closest_marker("postgres_only") and os.environ.get("DATABASE_URL", "").startswith("postgres") is False:
+        if item.get_closest_marker("postgres_only"):
             item.add_marker(pytest.mark.skip(reason="PostgreSQL only: runs in the PostgreSQL pass (DATABASE_URL)"))
 
 

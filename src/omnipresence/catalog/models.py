@@ -63,6 +63,9 @@ class ProductImage(models.Model):
     class Meta:
         ordering = ["product_id", "position", "id"]
 
+    def __str__(self) -> str:
+        return self.alt or self.image.name
+
 
 class Variant(models.Model):
     boutique = models.ForeignKey(Boutique, on_delete=models.CASCADE, related_name="variants")

@@ -41,13 +41,6 @@ def serve(*, host: str, port: int, workers: int = 1, sweeper: bool = True, log_l
         log_level=log_level,
         proxy_headers=True,
         lifespan="off",
-        ws="websockets-sansio" if _has("websockets") else "auto",
+        ws="websockets",
+        http="httptools",
     )
-
-
-def _has(module: str) -> bool:
-    try:
-        __import__(module)
-    except ImportError:
-        return False
-    return True
