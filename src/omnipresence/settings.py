@@ -145,6 +145,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise serves from here after collectstatic
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))
 # The embedded install serves uploaded media itself; behind a proxy set SERVE_MEDIA=false.
@@ -170,6 +171,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Largest CSV accepted by the import endpoints and commands.
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 20 * 1024 * 1024))
 IMAGE_MAX_BYTES = int(os.environ.get("IMAGE_MAX_BYTES", 8 * 1024 * 1024))
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", 200_000))
 
 # Default hold lifetimes per kind (minutes); associates may choose another expiry.
 HOLD_TTL_MINUTES = {"cart": 20, "client": 48 * 60, "order": None, "live": 10}

@@ -14,13 +14,27 @@ def on_products_changed(callback: Callable[[list[int]], None]) -> None:
 
 
 def products_changed(product_ids: Iterable[int]) -> None:
-    """Call after writing products or variants; listeners run once the transaction commits."""
-    ids = sorted(set(product_ids))
+    """Call after writing products or variants; listeners run once the transaction commits.
+
+    Ids gather in one set per database connection, and the first after-commit flush takes them
+    all, so a bulk import of 2,000 rows notifies a few times, not 2,000. Ids left over from a
+    rolled-back transaction are flushed with the next commit: listeners read the database as it
+    is, so an extra notification is harmless.
+    """
+    ids = set(product_ids)
     if not ids:
         return
+    connection = transaction.get_connection()
+    pending: set[int] | None = getattr(connection, "_omni_products_pending", None)
+    if pending is None:
+        pending = connection._omni_products_pending = set()
+    pending.update(ids)
 
-    def notify() -> None:
-        for callback in _products_changed:
-            callback(ids)
+    def flush() -> None:
+        batch = sorted(connection._omni_products_pending)
+        connection._omni_products_pending.clear()
+        if batch:
+            for callback in _products_changed:
+                callback(batch)
 
-    transaction.on_commit(notify)
+    transaction.on_commit(flush)
