@@ -1,4 +1,20 @@
+"""Console pages: login, logout, the boutique chooser and the per-boutique pages."""
+
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-urlpatterns = [path("login/", auth_views.LoginView.as_view(template_name="console/login.html"), name="login")]
+from omnipresence.console import views
+
+urlpatterns = [
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="console/login.html", redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(next_page="console:login"), name="logout"),
+    path("", views.chooser, name="chooser"),
+    path("<slug:slug>/", views.dashboard, name="dashboard"),
+    path("<slug:slug>/variants/<int:variant_id>/", views.variant_detail, name="variant"),
+    path("<slug:slug>/holds/<int:hold_id>/release/", views.hold_release, name="hold_release"),
+    path("<slug:slug>/holds/<int:hold_id>/extend/", views.hold_extend, name="hold_extend"),
+]

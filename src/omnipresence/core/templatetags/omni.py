@@ -1,5 +1,6 @@
 """Template filters shared by the storefront and the console: money, local times, brand colours."""
 
+import hashlib
 import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -43,7 +44,7 @@ def local_time(moment: datetime | None, place) -> str:
 
 
 def day_and_time(moment: datetime, tz_name: str, locale: str, now: datetime | None = None) -> str:
-    """"today at 14:00", "tomorrow at 10:00" or "Sat 12 Dec at 10:00", in the place's zone."""
+    """Today, tomorrow or a named day, with the time, in the place's zone: "today from 14:00"."""
     tz = ZoneInfo(tz_name)
     local = moment.astimezone(tz)
     today = (now or timezone.now()).astimezone(tz).date()
@@ -107,3 +108,10 @@ def accent_style(colour: str | None) -> str:
     Autoescaped like any other output; the values are #rrggbb by construction."""
     palette = accent_palette(colour)
     return "--accent: {accent}; --on-accent: {on_accent}; --accent-ink: {accent_ink};".format(**palette)
+
+
+@register.filter
+def dom_id(value) -> str:
+    """A stable id fragment for any text ("Bleu marine", "Красный"), so htmx can restore focus to
+    the same checkbox after a swap."""
+    return hashlib.sha1(str(value).encode()).hexdigest()[:10]

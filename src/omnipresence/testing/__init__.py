@@ -1,0 +1,1 @@
+"""Test helpers shared by several apps (browser tests: see browser.py)."""
