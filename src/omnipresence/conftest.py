@@ -36,8 +36,10 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
-def _media_root(tmp_path, settings):
+def _test_settings(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Staff fixtures hash passwords; the production hasher's deliberate slowness only costs time here.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def make_boutique(slug: str, *, currency="GBP", country="GB", language="en-GB", tz="Europe/London", city="London"):

@@ -31,6 +31,7 @@ def imports_page(request, actor: Actor):
             "Only managers and owners can import CSV files.", details={"permission": "imports.run"}
         )
     context = {
+        "actor": actor,
         "boutique": actor.boutique,
         "max_bytes": settings.IMPORT_MAX_BYTES,
         "product_columns": EXPORT_COLUMNS,

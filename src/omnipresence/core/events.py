@@ -1,5 +1,6 @@
 """Realtime events go out only after the transaction that caused them commits."""
 
+import asyncio
 import logging
 
 from asgiref.sync import async_to_sync
@@ -15,7 +16,15 @@ def group_send_on_commit(group: str, message: dict) -> None:
         if layer is None:
             return
         try:
-            async_to_sync(layer.group_send)(group, message)
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        try:
+            if loop is not None:
+                # Called from a thread that runs an event loop (async_to_sync would refuse).
+                loop.create_task(layer.group_send(group, message))
+            else:
+                async_to_sync(layer.group_send)(group, message)
         except Exception:  # a realtime push must never undo a committed write
             log.exception("realtime event to %s failed", group)
 
