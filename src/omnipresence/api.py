@@ -2,7 +2,9 @@
 
 import logging
 
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -61,7 +63,31 @@ def not_found(request, exc):
 
 @api.exception_handler(HttpError)
 def http_error(request, exc: HttpError):
-    return api.create_response(request, {"code": "http_error", "message": str(exc)}, status=exc.status_code)
+    code = "malformed_request" if exc.status_code == 400 else "http_error"  # 400: a body that is not JSON
+    return api.create_response(request, {"code": code, "message": str(exc)}, status=exc.status_code)
+
+
+@api.exception_handler(MultiPartParserError)
+def malformed_upload(request, exc):
+    # e.g. `Content-Type: multipart/form-data` without a boundary (was a 500).
+    return api.create_response(
+        request, {"code": "malformed_request", "message": "The multipart body could not be read."}, status=400
+    )
+
+
+@api.exception_handler(RequestDataTooBig)
+def request_too_big(request, exc):
+    return api.create_response(
+        request, {"code": "payload_too_large", "message": "The request body is too large."}, status=413
+    )
+
+
+@api.exception_handler(BadRequest)
+@api.exception_handler(SuspiciousOperation)
+def bad_request(request, exc):
+    return api.create_response(
+        request, {"code": "malformed_request", "message": "The request could not be read."}, status=400
+    )
 
 
 @api.exception_handler(Exception)

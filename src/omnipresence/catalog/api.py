@@ -1,15 +1,30 @@
 """API for products, variants and images. Reading the published catalog is public."""
 
+from typing import Annotated, Literal
+
 from django.conf import settings
 from django.db import transaction
-from ninja import Field, File, Router, Schema, UploadedFile
-from pydantic import StrictBool, StrictInt
+from ninja import Field, File, Query, Router, Schema, UploadedFile
+from pydantic import StrictBool
 
 from omnipresence.catalog import services
 from omnipresence.catalog.models import Product, ProductImage
 from omnipresence.catalog.selectors import access_product, access_variant, product_get, product_list
-from omnipresence.core.api import AUTH, ERRORS, PUBLIC_ERRORS, request_actor
-from omnipresence.core.pagination import page_bounds
+from omnipresence.core.api import (
+    AUTH,
+    ERRORS,
+    PAGE,
+    PRODUCT_REF,
+    PUBLIC_ERRORS,
+    SKU_REF,
+    SLUG,
+    Input,
+    Num,
+    Text,
+    query_text,
+    request_actor,
+)
+from omnipresence.core.pagination import MAX_PAGE_SIZE, page_bounds
 from omnipresence.stores.access import boutique_by_slug
 
 router = Router(tags=["catalog"])
@@ -79,51 +94,56 @@ class ProductPage(Schema):
     items: list[ProductOut]
 
 
-class VariantIn(Schema):
-    sku: str = Field(min_length=1, max_length=64)
-    price: StrictInt = Field(ge=0, le=10**11, description="Minor units of the boutique's currency")
-    compare_at_price: StrictInt | None = Field(None, ge=0, le=10**11)
-    currency: str | None = Field(None, min_length=3, max_length=3)
-    barcode: str = Field("", max_length=32)
-    colour: str = Field("", max_length=40)
-    size: str = Field("", max_length=20)
-    material: str = Field("", max_length=60)
-    weight_grams: StrictInt = Field(0, ge=0, le=1_000_000)
+ProductStatus = Literal["active", "draft", "archived"]  # Product.Status, inline (two "Status" enums clashed)
+PRICE = {"ge": 0, "le": 10**11}
+SKU = r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$"
 
 
-class VariantPatch(Schema):
-    price: StrictInt | None = Field(None, ge=0, le=10**11)
-    compare_at_price: StrictInt | None = Field(None, ge=0, le=10**11)
-    barcode: str | None = Field(None, max_length=32)
-    colour: str | None = Field(None, max_length=40)
-    size: str | None = Field(None, max_length=20)
-    material: str | None = Field(None, max_length=60)
-    weight_grams: StrictInt | None = Field(None, ge=0, le=1_000_000)
+class VariantIn(Input):
+    sku: str = Field(pattern=SKU)
+    price: Num(**PRICE, description="Minor units of the boutique's currency")
+    compare_at_price: Num(**PRICE) | None = None
+    currency: str | None = Field(None, pattern=r"^[A-Za-z]{3}$", description="Must be the boutique's currency")
+    barcode: str = Field("", pattern=r"^([0-9A-Za-z-]{4,32})?$")
+    colour: Text(40) = ""
+    size: Text(20) = ""
+    material: Text(60) = ""
+    weight_grams: Num(ge=0, le=1_000_000) = 0
+
+
+class VariantPatch(Input):
+    price: Num(**PRICE) | None = None
+    compare_at_price: Num(**PRICE) | None = None
+    barcode: str | None = Field(None, pattern=r"^([0-9A-Za-z-]{4,32})?$")
+    colour: Text(40) | None = None
+    size: Text(20) | None = None
+    material: Text(60) | None = None
+    weight_grams: Num(ge=0, le=1_000_000) | None = None
     is_active: StrictBool | None = None
 
 
-class ProductIn(Schema):
-    title: str = Field(min_length=1, max_length=200)
-    handle: str | None = Field(None, max_length=120)
-    brand: str = Field("", max_length=80)
-    description: str = Field("", max_length=10_000)
-    category: str = Field("", max_length=400, description="A path such as 'Women > Coats'")
-    tags: list[str] = Field(default_factory=list, max_length=30)
-    status: Product.Status = Product.Status.ACTIVE
+class ProductIn(Input):
+    title: Text(200, min_length=1)
+    handle: str | None = Field(None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,119}$")
+    brand: Text(80) = ""
+    description: Text(10_000) = ""
+    category: Text(400, description="A path such as 'Women > Coats'") = ""
+    tags: list[Text(40)] = Field(default_factory=list, max_length=30)
+    status: ProductStatus = "active"
     variants: list[VariantIn] = Field(default_factory=list, max_length=200)
 
 
-class ProductPatch(Schema):
-    title: str | None = Field(None, min_length=1, max_length=200)
-    brand: str | None = Field(None, max_length=80)
-    description: str | None = Field(None, max_length=10_000)
-    category: str | None = Field(None, max_length=400)
-    tags: list[str] | None = Field(None, max_length=30)
-    status: Product.Status | None = None
+class ProductPatch(Input):
+    title: Text(200, min_length=1) | None = None
+    brand: Text(80) | None = None
+    description: Text(10_000) | None = None
+    category: Text(400) | None = None
+    tags: list[Text(40)] | None = Field(None, max_length=30)
+    status: ProductStatus | None = None
 
 
 @router.get("/boutiques/{slug}/products", response={200: ProductPage, **PUBLIC_ERRORS})
-def products(request, slug: str, page: int = 1, page_size: int = 50):
+def products(request, slug: SLUG, page: PAGE = 1, page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50):
     """The published catalog, newest first (public)."""
     boutique = boutique_by_slug(slug)
     start, end = page_bounds(page, page_size)
@@ -132,13 +152,13 @@ def products(request, slug: str, page: int = 1, page_size: int = 50):
 
 
 @router.get("/boutiques/{slug}/products/{ref}", response={200: ProductOut, **PUBLIC_ERRORS})
-def product_detail(request, slug: str, ref: str):
+def product_detail(request, slug: SLUG, ref: PRODUCT_REF):
     """A published product by id or handle (public)."""
     return product_get(boutique=boutique_by_slug(slug), product_id=ref)
 
 
 @router.post("/boutiques/{slug}/products", response={201: ProductOut, **ERRORS}, auth=AUTH)
-def product_create(request, slug: str, payload: ProductIn):
+def product_create(request, slug: SLUG, payload: ProductIn):
     actor = request_actor(request, slug)
     with transaction.atomic():
         product = services.product_create(
@@ -148,16 +168,16 @@ def product_create(request, slug: str, payload: ProductIn):
         )  # fmt: skip
         for position, variant in enumerate(payload.variants):
             services.variant_create(
-                actor=actor, product=product, position=position, **variant.dict(exclude_none=True)
+                actor=actor, product=product, position=position, **variant.model_dump(exclude_none=True)
             )
     return 201, access_product(actor, product.pk)
 
 
 @router.patch("/boutiques/{slug}/products/{ref}", response={200: ProductOut, **ERRORS}, auth=AUTH)
-def product_update(request, slug: str, ref: str, payload: ProductPatch):
+def product_update(request, slug: SLUG, ref: PRODUCT_REF, payload: ProductPatch):
     actor = request_actor(request, slug)
     product = access_product(actor, ref)
-    fields = payload.dict(exclude_none=True)
+    fields = payload.model_dump(exclude_none=True)
     if "category" in fields:
         fields["category_path"] = fields.pop("category")
     services.product_update(actor=actor, product=product, **fields)
@@ -165,23 +185,25 @@ def product_update(request, slug: str, ref: str, payload: ProductPatch):
 
 
 @router.post("/boutiques/{slug}/products/{ref}/variants", response={201: VariantOut, **ERRORS}, auth=AUTH)
-def variant_create(request, slug: str, ref: str, payload: VariantIn):
+def variant_create(request, slug: SLUG, ref: PRODUCT_REF, payload: VariantIn):
     actor = request_actor(request, slug)
     product = access_product(actor, ref)
     return 201, services.variant_create(
-        actor=actor, product=product, position=product.variants.count(), **payload.dict(exclude_none=True)
+        actor=actor, product=product, position=product.variants.count(), **payload.model_dump(exclude_none=True)
     )
 
 
 @router.patch("/boutiques/{slug}/variants/{sku}", response={200: VariantOut, **ERRORS}, auth=AUTH)
-def variant_update(request, slug: str, sku: str, payload: VariantPatch):
+def variant_update(request, slug: SLUG, sku: SKU_REF, payload: VariantPatch):
     actor = request_actor(request, slug)
     variant = access_variant(actor, sku)
-    return services.variant_update(actor=actor, variant=variant, **payload.dict(exclude_unset=True))
+    # null clears compare_at_price; for every other field it means "leave as is".
+    fields = {k: v for k, v in payload.model_dump(exclude_unset=True).items() if v is not None or k == "compare_at_price"}
+    return services.variant_update(actor=actor, variant=variant, **fields)
 
 
 @router.post("/boutiques/{slug}/products/{ref}/images", response={201: ImageOut, **ERRORS}, auth=AUTH)
-def image_upload(request, slug: str, ref: str, image: File[UploadedFile], alt: str = ""):
+def image_upload(request, slug: SLUG, ref: PRODUCT_REF, image: File[UploadedFile], alt: query_text(200) = ""):
     actor = request_actor(request, slug)
     product = access_product(actor, ref)
     content = image.read(settings.IMAGE_MAX_BYTES + 1)

@@ -55,6 +55,14 @@ def variant_get(*, boutique: Boutique, variant_ref: int | str) -> Variant:
     return variant
 
 
+def published_variant_get(*, boutique: Boutique, variant_ref: str) -> Variant:
+    """A variant the public may see: active, of an active (published) product, by SKU or barcode."""
+    variant = variant_get(boutique=boutique, variant_ref=variant_ref)
+    if not variant.is_active or variant.product.status != Product.Status.ACTIVE:
+        raise NotFound(f"No variant with SKU or barcode '{str(variant_ref)[:64]}'.", code="variant_not_found")
+    return variant
+
+
 def variants_by_sku(*, boutique: Boutique, skus: list[str]) -> dict[str, Variant]:
     return {v.sku: v for v in Variant.objects.filter(boutique=boutique, sku__in=skus)}
 

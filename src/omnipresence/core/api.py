@@ -42,10 +42,13 @@ class Input(BaseModel):
 
 # Free text: never a NUL character (PostgreSQL cannot store one; it used to be a 500 there).
 NO_NUL = r"^[^\x00]*$"
+NOT_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"
 
 
 def Text(max_length: int, *, min_length: int = 0, **extra: Any) -> Any:  # noqa: N802 - a type factory
-    return Annotated[str, Field(min_length=min_length, max_length=max_length, pattern=NO_NUL, **extra)]
+    """A string of at most `max_length`; with min_length, it must hold more than spaces."""
+    pattern = NOT_BLANK if min_length else NO_NUL
+    return Annotated[str, Field(min_length=min_length, max_length=max_length, pattern=pattern, **extra)]
 
 
 def _json_number(value: Any) -> Any:
@@ -58,6 +61,12 @@ def _json_number(value: Any) -> Any:
 
 
 Int = Annotated[int, BeforeValidator(_json_number)]
+
+
+def Num(ge: int, le: int, **extra: Any) -> Any:  # noqa: N802 - a type factory
+    """A bounded whole number. Bounds live inside the type so that `Num(...) | None` still
+    documents them (Field(ge=…) on an Optional leaked as unknown "ge"/"le" keys in the schema)."""
+    return Annotated[int, Field(ge=ge, le=le, **extra), BeforeValidator(_json_number)]
 
 
 def _iso_text(value: Any) -> Any:

@@ -1,14 +1,30 @@
 """API for stock, the movement ledger, holds, transfers, counts and availability."""
 
 from datetime import datetime
+from typing import Annotated, Literal
 
-from ninja import Field, Router, Schema
-from pydantic import StrictInt
+from ninja import Field, Query, Router, Schema
 
-from omnipresence.catalog.selectors import access_variant, product_get, variant_get
-from omnipresence.core.api import AUTH, ERRORS, PUBLIC_ERRORS, request_actor
-from omnipresence.core.errors import InvalidInput
-from omnipresence.core.pagination import page_bounds
+from omnipresence.catalog.selectors import access_variant, product_get, published_variant_get
+from omnipresence.core.api import (
+    AUTH,
+    ERRORS,
+    ID,
+    PAGE,
+    PRODUCT_REF,
+    PUBLIC_ERRORS,
+    QUERY_CODE,
+    QUERY_SKU,
+    SKU_REF,
+    SLUG,
+    Input,
+    Moment,
+    Num,
+    Text,
+    query_text,
+    request_actor,
+)
+from omnipresence.core.pagination import MAX_PAGE_SIZE, page_bounds
 from omnipresence.inventory import services
 from omnipresence.inventory.models import Hold, Movement
 from omnipresence.inventory.selectors import (
@@ -25,6 +41,13 @@ from omnipresence.stores.access import boutique_by_slug
 from omnipresence.stores.selectors import access_location
 
 router = Router(tags=["inventory"])
+
+PAGE_SIZE = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
+# Inline enums (Hold.Kind / Hold.Status): named enums clashed with Location.Kind / Product.Status.
+HoldKind = Literal["cart", "client", "order", "live"]
+HoldStatusFilter = Literal["active", "released", "expired", "consumed", "all"]
+LOCATION = r"^[A-Za-z0-9_-]{1,40}$"
+SKU = r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$"
 
 
 class LocationAvailabilityOut(Schema):
@@ -71,17 +94,17 @@ def _availability_out(entry: VariantAvailability) -> dict:
 
 
 @router.get("/boutiques/{slug}/availability/{sku}", response={200: AvailabilityOut, **PUBLIC_ERRORS})
-def variant_availability(request, slug: str, sku: str):
+def variant_availability(request, slug: SLUG, sku: SKU_REF):
     """Available units of a variant at each location and the ways to get it (public)."""
     boutique = boutique_by_slug(slug)
-    variant = variant_get(boutique=boutique, variant_ref=sku)
+    variant = published_variant_get(boutique=boutique, variant_ref=sku)  # drafts stay private
     return _availability_out(availability_for_variants(boutique=boutique, variants=[variant])[variant.pk])
 
 
 @router.get(
     "/boutiques/{slug}/products/{ref}/availability", response={200: list[AvailabilityOut], **PUBLIC_ERRORS}
 )
-def product_availability(request, slug: str, ref: str):
+def product_availability(request, slug: SLUG, ref: PRODUCT_REF):
     boutique = boutique_by_slug(slug)
     product = product_get(boutique=boutique, product_id=ref)
     return [_availability_out(e) for e in availability_for_product(boutique=boutique, product=product).values()]
@@ -101,7 +124,8 @@ class StockPage(Schema):
 
 
 @router.get("/boutiques/{slug}/stock", response={200: StockPage, **ERRORS}, auth=AUTH)
-def stock(request, slug: str, location: str | None = None, sku: str | None = None, page: int = 1, page_size: int = 100):
+def stock(request, slug: SLUG, location: QUERY_CODE = None, sku: QUERY_SKU = None, page: PAGE = 1,
+          page_size: PAGE_SIZE = 100):  # fmt: skip
     actor = request_actor(request, slug)
     actor.require("inventory.view")
     start, end = page_bounds(page, page_size)
@@ -136,7 +160,8 @@ def _movement_out(m: Movement) -> dict:
 
 
 @router.get("/boutiques/{slug}/movements", response={200: list[MovementOut], **ERRORS}, auth=AUTH)
-def movements(request, slug: str, location: str | None = None, sku: str | None = None, page: int = 1, page_size: int = 100):
+def movements(request, slug: SLUG, location: QUERY_CODE = None, sku: QUERY_SKU = None, page: PAGE = 1,
+              page_size: PAGE_SIZE = 100):  # fmt: skip
     actor = request_actor(request, slug)
     start, end = page_bounds(page, page_size)
     qs = movement_list(
@@ -147,23 +172,23 @@ def movements(request, slug: str, location: str | None = None, sku: str | None =
     return [_movement_out(m) for m in qs[start:end]]
 
 
-class ReceiptIn(Schema):
-    location: str = Field(max_length=40)
-    sku: str = Field(max_length=64)
-    quantity: StrictInt = Field(ge=1, le=100_000)
-    reason: str = Field("", max_length=200)
-    reference: str = Field("", max_length=80)
+class ReceiptIn(Input):
+    location: str = Field(pattern=LOCATION)
+    sku: str = Field(pattern=SKU)
+    quantity: Num(ge=1, le=100_000)
+    reason: Text(200) = ""
+    reference: Text(80) = ""
 
 
-class AdjustmentIn(Schema):
-    location: str = Field(max_length=40)
-    sku: str = Field(max_length=64)
-    delta: StrictInt = Field(ge=-100_000, le=100_000)
-    reason: str = Field(min_length=1, max_length=200)
+class AdjustmentIn(Input):
+    location: str = Field(pattern=LOCATION)
+    sku: str = Field(pattern=SKU)
+    delta: Num(ge=-100_000, le=100_000, json_schema_extra={"not": {"const": 0}}, description="Never 0")
+    reason: Text(200, min_length=1)
 
 
 @router.post("/boutiques/{slug}/stock/receipts", response={201: MovementOut, **ERRORS}, auth=AUTH)
-def receipt(request, slug: str, payload: ReceiptIn):
+def receipt(request, slug: SLUG, payload: ReceiptIn):
     actor = request_actor(request, slug)
     movement = services.stock_receive(
         actor=actor, location=access_location(actor, payload.location), variant=access_variant(actor, payload.sku),
@@ -173,7 +198,7 @@ def receipt(request, slug: str, payload: ReceiptIn):
 
 
 @router.post("/boutiques/{slug}/stock/adjustments", response={201: MovementOut, **ERRORS}, auth=AUTH)
-def adjustment(request, slug: str, payload: AdjustmentIn):
+def adjustment(request, slug: SLUG, payload: AdjustmentIn):
     actor = request_actor(request, slug)
     movement = services.stock_adjust(
         actor=actor, location=access_location(actor, payload.location), variant=access_variant(actor, payload.sku),
@@ -205,29 +230,28 @@ def _hold_out(h: Hold) -> dict:
             "created_at": h.created_at, "expires_at": h.expires_at}  # fmt: skip
 
 
-class HoldIn(Schema):
-    location: str = Field(max_length=40)
-    sku: str = Field(max_length=64)
-    quantity: StrictInt = Field(1, ge=1, le=1000)
-    kind: Hold.Kind = Hold.Kind.CLIENT
-    client_name: str = Field("", max_length=120)
-    client_contact: str = Field("", max_length=120)
-    note: str = Field("", max_length=500)
-    expires_at: datetime | None = None
-    ttl_minutes: StrictInt | None = Field(None, ge=1, le=30 * 1440)
+class HoldIn(Input):
+    location: str = Field(pattern=LOCATION)
+    sku: str = Field(pattern=SKU)
+    quantity: Num(ge=1, le=1000) = 1
+    kind: HoldKind = "client"
+    client_name: Text(120) = ""
+    client_contact: Text(120) = ""
+    note: Text(500) = ""
+    expires_at: Moment | None = None
+    ttl_minutes: Num(ge=1, le=30 * 1440) | None = None
 
 
-class ExtendIn(Schema):
-    expires_at: datetime | None = None
-    ttl_minutes: StrictInt | None = Field(None, ge=1, le=30 * 1440)
+class ExtendIn(Input):
+    expires_at: Moment | None = None
+    ttl_minutes: Num(ge=1, le=30 * 1440) | None = None
 
 
 @router.get("/boutiques/{slug}/holds", response={200: list[HoldOut], **ERRORS}, auth=AUTH)
-def holds(request, slug: str, status: str = "active", location: str | None = None, sku: str | None = None,
-          client: str | None = None, page: int = 1, page_size: int = 100):  # fmt: skip
+def holds(request, slug: SLUG, status: HoldStatusFilter = "active", location: QUERY_CODE = None,
+          sku: QUERY_SKU = None, client: query_text(120) = None, page: PAGE = 1,
+          page_size: PAGE_SIZE = 100):  # fmt: skip
     actor = request_actor(request, slug)
-    if status not in Hold.Status.values and status != "all":
-        raise InvalidInput(f"status is one of {', '.join(Hold.Status.values)} or all.", code="invalid_status")
     start, end = page_bounds(page, page_size)
     qs = hold_list(
         actor=actor, status=None if status == "all" else status,
@@ -238,7 +262,7 @@ def holds(request, slug: str, status: str = "active", location: str | None = Non
 
 
 @router.post("/boutiques/{slug}/holds", response={201: HoldOut, **ERRORS}, auth=AUTH)
-def hold_place(request, slug: str, payload: HoldIn):
+def hold_place(request, slug: SLUG, payload: HoldIn):
     """Put units aside (409 `insufficient_stock` when they are not available)."""
     actor = request_actor(request, slug)
     hold = services.hold_place(
@@ -251,13 +275,13 @@ def hold_place(request, slug: str, payload: HoldIn):
 
 
 @router.get("/boutiques/{slug}/holds/{hold_id}", response={200: HoldOut, **ERRORS}, auth=AUTH)
-def hold_detail(request, slug: str, hold_id: int):
+def hold_detail(request, slug: SLUG, hold_id: ID):
     actor = request_actor(request, slug)
     return _hold_out(access_hold(actor, hold_id))
 
 
 @router.post("/boutiques/{slug}/holds/{hold_id}/extend", response={200: HoldOut, **ERRORS}, auth=AUTH)
-def hold_extend(request, slug: str, hold_id: int, payload: ExtendIn):
+def hold_extend(request, slug: SLUG, hold_id: ID, payload: ExtendIn):
     actor = request_actor(request, slug)
     hold = services.hold_extend(
         actor=actor, hold=access_hold(actor, hold_id), expires_at=payload.expires_at, ttl_minutes=payload.ttl_minutes
@@ -266,22 +290,22 @@ def hold_extend(request, slug: str, hold_id: int, payload: ExtendIn):
 
 
 @router.post("/boutiques/{slug}/holds/{hold_id}/release", response={200: HoldOut, **ERRORS}, auth=AUTH)
-def hold_release(request, slug: str, hold_id: int):
+def hold_release(request, slug: SLUG, hold_id: ID):
     actor = request_actor(request, slug)
     hold = services.hold_release(actor=actor, hold=access_hold(actor, hold_id))
     return _hold_out(access_hold(actor, hold.pk))
 
 
-class TransferLineIn(Schema):
-    sku: str = Field(max_length=64)
-    quantity: StrictInt = Field(ge=1, le=100_000)
+class TransferLineIn(Input):
+    sku: str = Field(pattern=SKU)
+    quantity: Num(ge=1, le=100_000)
 
 
-class TransferIn(Schema):
-    source: str = Field(max_length=40)
-    destination: str = Field(max_length=40)
+class TransferIn(Input):
+    source: str = Field(pattern=LOCATION)
+    destination: str = Field(pattern=LOCATION)
     lines: list[TransferLineIn] = Field(min_length=1, max_length=500)
-    note: str = Field("", max_length=200)
+    note: Text(200) = ""
 
 
 class TransferLineOut(Schema):
@@ -308,12 +332,12 @@ def _transfer_out(t) -> dict:
                       for line in t.lines.all()]}  # fmt: skip
 
 
-class ReceiveIn(Schema):
+class ReceiveIn(Input):
     lines: list[TransferLineIn] | None = Field(None, max_length=500, description="Omit when all arrived")
 
 
 @router.post("/boutiques/{slug}/transfers", response={201: TransferOut, **ERRORS}, auth=AUTH)
-def transfer_create(request, slug: str, payload: TransferIn):
+def transfer_create(request, slug: SLUG, payload: TransferIn):
     actor = request_actor(request, slug)
     transfer = services.transfer_create(
         actor=actor, source=access_location(actor, payload.source),
@@ -324,13 +348,13 @@ def transfer_create(request, slug: str, payload: TransferIn):
 
 
 @router.get("/boutiques/{slug}/transfers/{transfer_id}", response={200: TransferOut, **ERRORS}, auth=AUTH)
-def transfer_detail(request, slug: str, transfer_id: int):
+def transfer_detail(request, slug: SLUG, transfer_id: ID):
     actor = request_actor(request, slug)
     return _transfer_out(access_transfer(actor, transfer_id))
 
 
 @router.post("/boutiques/{slug}/transfers/{transfer_id}/receive", response={200: TransferOut, **ERRORS}, auth=AUTH)
-def transfer_receive(request, slug: str, transfer_id: int, payload: ReceiveIn):
+def transfer_receive(request, slug: SLUG, transfer_id: ID, payload: ReceiveIn):
     actor = request_actor(request, slug)
     transfer = access_transfer(actor, transfer_id)
     received = None
@@ -343,15 +367,15 @@ def transfer_receive(request, slug: str, transfer_id: int, payload: ReceiveIn):
     return _transfer_out(access_transfer(actor, transfer_id))
 
 
-class CountLineIn(Schema):
-    sku: str = Field(max_length=64)
-    counted: StrictInt = Field(ge=0, le=100_000)
+class CountLineIn(Input):
+    sku: str = Field(pattern=SKU)
+    counted: Num(ge=0, le=100_000)
 
 
-class CountIn(Schema):
-    location: str = Field(max_length=40)
+class CountIn(Input):
+    location: str = Field(pattern=LOCATION)
     lines: list[CountLineIn] = Field(min_length=1, max_length=5000)
-    note: str = Field("", max_length=200)
+    note: Text(200) = ""
 
 
 class CountLineOut(Schema):
@@ -368,7 +392,7 @@ class CountOut(Schema):
 
 
 @router.post("/boutiques/{slug}/counts", response={201: CountOut, **ERRORS}, auth=AUTH)
-def count_apply(request, slug: str, payload: CountIn):
+def count_apply(request, slug: SLUG, payload: CountIn):
     """A cycle count: differences are booked as `count` movements."""
     actor = request_actor(request, slug)
     location = access_location(actor, payload.location)

@@ -7,13 +7,31 @@ from ninja import Field, Router, Schema
 from pydantic import StrictBool
 
 from omnipresence.core.api import (
-    AUTH, CODE, ERRORS, ID, PUBLIC_ERRORS, SLUG, Day, Input, Int, LocalTime, Text, query_text, request_actor,
-)  # fmt: skip
+    AUTH,
+    CODE,
+    ERRORS,
+    ID,
+    PUBLIC_ERRORS,
+    SLUG,
+    Day,
+    Input,
+    LocalTime,
+    Num,
+    Text,
+    query_text,
+    request_actor,
+)
 from omnipresence.core.errors import Forbidden
 from omnipresence.stores import services
 from omnipresence.stores.access import ALL_SCOPES, boutique_by_slug
 from omnipresence.stores.models import ApiToken, Location
-from omnipresence.stores.selectors import access_location, boutique_list, location_list
+from omnipresence.stores.selectors import (
+    access_location,
+    boutique_list,
+    location_detail,
+    location_list,
+    token_list,
+)
 
 router = Router(tags=["boutiques"])
 
@@ -93,7 +111,7 @@ class LocationIn(Input):
     fulfils_online: StrictBool = False
     offers_pickup: StrictBool = False
     feeds_online: StrictBool = True
-    priority: Int = Field(100, ge=0, le=10_000)
+    priority: Num(ge=0, le=10_000) = 100
 
 
 class LocationPatch(Input):
@@ -105,12 +123,12 @@ class LocationPatch(Input):
     fulfils_online: StrictBool | None = None
     offers_pickup: StrictBool | None = None
     feeds_online: StrictBool | None = None
-    priority: Int | None = Field(None, ge=0, le=10_000)
+    priority: Num(ge=0, le=10_000) | None = None
     is_active: StrictBool | None = None
 
 
 class PeriodIn(Input):
-    weekday: Int = Field(ge=0, le=6)
+    weekday: Num(ge=0, le=6)
     opens: LocalTime
     closes: LocalTime
 
@@ -130,7 +148,7 @@ class ExceptionIn(Input):
 class TokenIn(Input):
     name: Text(80, min_length=1)
     scopes: list[Scope] = Field(default_factory=lambda: list(ALL_SCOPES), max_length=len(ALL_SCOPES))
-    valid_days: Int | None = Field(None, ge=1, le=3650)
+    valid_days: Num(ge=1, le=3650) | None = None
 
 
 class TokenOut(Schema):
@@ -182,7 +200,7 @@ def location_create(request, slug: SLUG, payload: LocationIn):
     data = payload.model_dump()
     data["country"] = data["country"].upper()
     location = services.location_create(actor=actor, **data)
-    return 201, location_list(boutique=actor.boutique, with_hours=True).get(pk=location.pk)
+    return 201, location_detail(boutique=actor.boutique, location_id=location.pk)
 
 
 @router.patch("/boutiques/{slug}/locations/{code}", response={200: LocationOut, **ERRORS}, auth=AUTH)
@@ -190,7 +208,7 @@ def location_update(request, slug: SLUG, code: CODE, payload: LocationPatch):
     actor = request_actor(request, slug)
     location = access_location(actor, code)
     services.location_update(actor=actor, location=location, **payload.model_dump(exclude_none=True))
-    return location_list(boutique=actor.boutique, with_hours=True).get(pk=location.pk)
+    return location_detail(boutique=actor.boutique, location_id=location.pk)
 
 
 @router.put("/boutiques/{slug}/locations/{code}/hours", response={200: LocationOut, **ERRORS}, auth=AUTH)
@@ -200,7 +218,7 @@ def hours_set(request, slug: SLUG, code: CODE, payload: HoursIn):
     services.opening_hours_set(
         actor=actor, location=location, periods=[(p.weekday, p.opens, p.closes) for p in payload.periods]
     )
-    return location_list(boutique=actor.boutique, with_hours=True).get(pk=location.pk)
+    return location_detail(boutique=actor.boutique, location_id=location.pk)
 
 
 @router.post(
@@ -219,7 +237,7 @@ def hours_exception_add(request, slug: SLUG, code: CODE, payload: ExceptionIn):
 def tokens(request, slug: SLUG):
     actor = request_actor(request, slug)
     actor.require("tokens.manage")
-    return list(ApiToken.objects.filter(boutique=actor.boutique).order_by("-created_at"))
+    return list(token_list(actor=actor))
 
 
 @router.post("/boutiques/{slug}/tokens", response={201: TokenCreatedOut, **ERRORS}, auth=AUTH)

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from omnipresence.core.errors import NotFound
 from omnipresence.stores.access import Actor
-from omnipresence.stores.models import Boutique, HoursException, Location, OpeningHours
+from omnipresence.stores.models import ApiToken, Boutique, HoursException, Location, OpeningHours
 
 
 def boutique_list(*, city: str | None = None) -> QuerySet[Boutique]:
@@ -19,8 +19,10 @@ def boutique_list(*, city: str | None = None) -> QuerySet[Boutique]:
     return qs
 
 
-def location_list(*, boutique: Boutique, with_hours: bool = False) -> QuerySet[Location]:
-    qs = Location.objects.filter(boutique=boutique, is_active=True).select_related("boutique")
+def location_list(*, boutique: Boutique, with_hours: bool = False, include_inactive: bool = False) -> QuerySet[Location]:
+    qs = Location.objects.filter(boutique=boutique).select_related("boutique")
+    if not include_inactive:
+        qs = qs.filter(is_active=True)
     if with_hours:
         today = timezone.now().date() - timedelta(days=1)
         qs = qs.prefetch_related(
@@ -28,6 +30,16 @@ def location_list(*, boutique: Boutique, with_hours: bool = False) -> QuerySet[L
             Prefetch("hours_exceptions", queryset=HoursException.objects.filter(date__gte=today)),
         )
     return qs
+
+
+def location_detail(*, boutique: Boutique, location_id: int) -> Location:
+    """One location with its hours, active or not (a PATCH may just have deactivated it)."""
+    return location_list(boutique=boutique, with_hours=True, include_inactive=True).get(pk=location_id)
+
+
+def token_list(*, actor: Actor) -> QuerySet[ApiToken]:
+    actor.require("tokens.manage")
+    return ApiToken.objects.filter(boutique=actor.boutique).order_by("-created_at", "-id")
 
 
 def access_location(actor: Actor, location_id: int | str) -> Location:

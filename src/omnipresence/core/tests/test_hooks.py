@@ -1,13 +1,16 @@
 """products_changed batches notifications per transaction and survives rollbacks."""
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
 from omnipresence.core import hooks
 
 
 @pytest.fixture
 def calls(monkeypatch):
+    # Ids left pending by an earlier test's rolled-back transaction would be flushed with this
+    # test's first commit (by design, see products_changed): start from a clean connection.
+    getattr(connection, "_omni_products_pending", set()).clear()
     received: list[list[int]] = []
     monkeypatch.setattr(hooks, "_products_changed", [received.append])
     return received
