@@ -9,7 +9,7 @@ from django.utils import timezone
 from ninja import File, Router, Schema, UploadedFile
 
 from omnipresence.catalog import csv_io
-from omnipresence.core.api import AUTH, ERRORS, request_actor
+from omnipresence.core.api import AUTH, ERRORS, SLUG, request_actor
 from omnipresence.inventory import csv_io as stock_csv_io
 
 router = Router(tags=["imports"])
@@ -58,7 +58,7 @@ def export_filename(slug: str, kind: str) -> str:
 
 
 @router.post("/boutiques/{slug}/imports/products", response={200: ImportResultOut, **ERRORS}, auth=AUTH)
-def import_products(request, slug: str, file: File[UploadedFile], dry_run: bool = False):
+def import_products(request, slug: SLUG, file: File[UploadedFile], dry_run: bool = False):
     """Create or update products and variants from a products CSV (multipart field `file`)."""
     actor = request_actor(request, slug)
     actor.require("imports.run")
@@ -67,7 +67,7 @@ def import_products(request, slug: str, file: File[UploadedFile], dry_run: bool 
 
 
 @router.post("/boutiques/{slug}/imports/stock", response={200: ImportResultOut, **ERRORS}, auth=AUTH)
-def import_stock(request, slug: str, file: File[UploadedFile], dry_run: bool = False):
+def import_stock(request, slug: SLUG, file: File[UploadedFile], dry_run: bool = False):
     """Apply a stock count (location, sku, on_hand) from CSV; differences become count movements."""
     actor = request_actor(request, slug)
     actor.require("imports.run")
@@ -79,14 +79,14 @@ def import_stock(request, slug: str, file: File[UploadedFile], dry_run: bool = F
 
 
 @router.get("/boutiques/{slug}/exports/products.csv", response=ERRORS, auth=AUTH, openapi_extra=CSV_RESPONSE)
-def export_products(request, slug: str):
+def export_products(request, slug: SLUG):
     """Every product and active variant as CSV, in the import format."""
     actor = request_actor(request, slug)
     return csv_download(csv_io.products_export_rows(actor=actor), export_filename(slug, "products"))
 
 
 @router.get("/boutiques/{slug}/exports/stock.csv", response=ERRORS, auth=AUTH, openapi_extra=CSV_RESPONSE)
-def export_stock(request, slug: str):
+def export_stock(request, slug: SLUG):
     """Stock per location and SKU: on hand, held by active holds, available."""
     actor = request_actor(request, slug)
     return csv_download(stock_csv_io.stock_export_rows(actor=actor), export_filename(slug, "stock"))

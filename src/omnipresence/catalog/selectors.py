@@ -13,14 +13,14 @@ def access_product(actor: Actor, product_id: int | str) -> Product:
 
 
 def product_get(*, boutique: Boutique, product_id: int | str, include_unpublished: bool = False) -> Product:
-    """A product by id or handle, with variants and images prefetched."""
+    """A product by handle or id (a handle wins: "2024" may be a handle), with variants and
+    images prefetched."""
     qs = product_detail_queryset(boutique=boutique)
     if not include_unpublished:
         qs = qs.filter(status=Product.Status.ACTIVE)
-    if isinstance(product_id, int) or str(product_id).isdigit():
+    product = None if isinstance(product_id, int) else qs.filter(handle=str(product_id)).first()
+    if product is None and str(product_id).isdigit():
         product = qs.filter(pk=int(product_id)).first()
-    else:
-        product = qs.filter(handle=str(product_id)).first()
     if product is None:
         raise NotFound(f"No product '{product_id}'.", code="product_not_found")
     return product

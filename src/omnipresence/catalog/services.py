@@ -16,7 +16,8 @@ from omnipresence.core.hooks import products_changed
 from omnipresence.core.money import MAX_PRICE_MINOR
 from omnipresence.stores.access import Actor
 
-SKU_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-/]{0,63}$")
+# No "/": a SKU is used as a URL path segment (/variants/{sku}, /availability/{sku}).
+SKU_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$")
 BARCODE_RE = re.compile(r"^[0-9A-Za-z\-]{4,32}$")
 MAX_TAGS = 30
 THUMBNAIL_SIZE = (480, 600)
@@ -181,7 +182,7 @@ def variant_create(*, actor: Actor, product: Product, sku: str, price: int, **fi
     sku = (sku or "").strip()
     if not SKU_RE.match(sku):
         raise InvalidInput(
-            f"'{sku[:70]}' is not a valid SKU (letters, digits, . _ - /; at most 64).", code="invalid_sku"
+            f"'{sku[:70]}' is not a valid SKU (letters, digits, . _ -; at most 64).", code="invalid_sku"
         )
     unknown = set(fields) - VARIANT_FIELDS - {"currency", "position"}
     if unknown:

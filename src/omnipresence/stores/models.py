@@ -71,7 +71,10 @@ class OpeningHours(models.Model):
 
     boutique = models.ForeignKey(Boutique, on_delete=models.CASCADE, related_name="+")
     location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="opening_hours")
-    weekday = models.PositiveSmallIntegerField()
+    weekday = models.PositiveSmallIntegerField(
+        choices=[(0, _("Monday")), (1, _("Tuesday")), (2, _("Wednesday")), (3, _("Thursday")),
+                 (4, _("Friday")), (5, _("Saturday")), (6, _("Sunday"))]
+    )  # fmt: skip
     opens = models.TimeField()
     closes = models.TimeField()
 
@@ -81,6 +84,9 @@ class OpeningHours(models.Model):
             models.CheckConstraint(condition=models.Q(weekday__lte=6), name="opening_weekday_range"),
             models.CheckConstraint(condition=models.Q(opens__lt=models.F("closes")), name="opening_order"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
 
 
 class HoursException(models.Model):
@@ -96,6 +102,10 @@ class HoursException(models.Model):
 
     class Meta:
         ordering = ["location_id", "date", "opens"]
+
+    def __str__(self) -> str:
+        hours = "closed" if self.closed else f"{self.opens:%H:%M}–{self.closes:%H:%M}"
+        return f"{self.date}: {hours}"
 
 
 class StaffMember(models.Model):

@@ -43,12 +43,12 @@ def token_list(*, actor: Actor) -> QuerySet[ApiToken]:
 
 
 def access_location(actor: Actor, location_id: int | str) -> Location:
-    """A location of the actor's boutique, by id or code; NotFound otherwise."""
+    """A location of the actor's boutique, by code or id (a code wins: "2025" may be a code);
+    NotFound otherwise."""
     qs = Location.objects.select_related("boutique").filter(boutique=actor.boutique)
-    if isinstance(location_id, int) or (isinstance(location_id, str) and location_id.isdigit()):
+    location = None if isinstance(location_id, int) else qs.filter(code=location_id).first()
+    if location is None and str(location_id).isdigit():
         location = qs.filter(pk=int(location_id)).first()
-    else:
-        location = qs.filter(code=location_id).first()
     if location is None:
         raise NotFound(f"No location '{location_id}' in this boutique.", code="location_not_found")
     return location

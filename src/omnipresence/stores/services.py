@@ -1,5 +1,6 @@
 """Writes for boutiques, locations, staff and API tokens."""
 
+import re
 from datetime import date, time, timedelta
 
 from django.contrib.auth import get_user_model
@@ -18,6 +19,10 @@ from omnipresence.stores.access import (
 )
 from omnipresence.stores.models import ApiToken, Boutique, HoursException, Location, OpeningHours, StaffMember
 
+# Top-level paths the storefront shares with the boutiques' own (/<slug>/).
+RESERVED_SLUGS = frozenset({"admin", "api", "console", "i18n", "media", "static", "ws", "login", "logout", "search"})
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,59}$")
+
 
 def boutique_create(
     *,
@@ -33,6 +38,12 @@ def boutique_create(
     tagline: str = "",
     brand_colour: str = "#1f2937",
 ) -> Boutique:
+    if slug in RESERVED_SLUGS or not SLUG_RE.match(slug or ""):
+        raise InvalidInput(
+            f"'{slug}' cannot be a boutique address: use 2–60 lower-case letters, digits and hyphens, "
+            "not a reserved word.",
+            code="invalid_slug",
+        )
     if Boutique.objects.filter(slug=slug).exists():
         raise Conflict(f"A boutique '{slug}' exists already.", code="boutique_exists")
     if len(country) != 2 or not country.isalpha():
