@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from django.conf import settings
 from django.db import transaction
-from ninja import Field, File, Query, Router, Schema, UploadedFile
+from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 from pydantic import StrictBool
 
 from omnipresence.catalog import services
@@ -170,7 +170,7 @@ def product_create(request, slug: SLUG, payload: ProductIn):
             services.variant_create(
                 actor=actor, product=product, position=position, **variant.model_dump(exclude_none=True)
             )
-    return 201, access_product(actor, product.pk)
+    return Status(201, access_product(actor, product.pk))
 
 
 @router.patch("/boutiques/{slug}/products/{ref}", response={200: ProductOut, **ERRORS}, auth=AUTH)
@@ -188,9 +188,9 @@ def product_update(request, slug: SLUG, ref: PRODUCT_REF, payload: ProductPatch)
 def variant_create(request, slug: SLUG, ref: PRODUCT_REF, payload: VariantIn):
     actor = request_actor(request, slug)
     product = access_product(actor, ref)
-    return 201, services.variant_create(
+    return Status(201, services.variant_create(
         actor=actor, product=product, position=product.variants.count(), **payload.model_dump(exclude_none=True)
-    )
+    ))
 
 
 @router.patch("/boutiques/{slug}/variants/{sku}", response={200: VariantOut, **ERRORS}, auth=AUTH)
@@ -207,6 +207,6 @@ def image_upload(request, slug: SLUG, ref: PRODUCT_REF, image: File[UploadedFile
     actor = request_actor(request, slug)
     product = access_product(actor, ref)
     content = image.read(settings.IMAGE_MAX_BYTES + 1)
-    return 201, services.product_image_add(
+    return Status(201, services.product_image_add(
         actor=actor, product=product, content=content, filename=image.name or "image", alt=alt
-    )
+    ))

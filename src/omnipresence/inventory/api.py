@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Annotated, Literal
 
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from omnipresence.catalog.selectors import access_variant, product_get, published_variant_get
 from omnipresence.core.api import (
@@ -194,7 +194,7 @@ def receipt(request, slug: SLUG, payload: ReceiptIn):
         actor=actor, location=access_location(actor, payload.location), variant=access_variant(actor, payload.sku),
         quantity=payload.quantity, reason=payload.reason, reference=payload.reference,
     )  # fmt: skip
-    return 201, _movement_out(movement)
+    return Status(201, _movement_out(movement))
 
 
 @router.post("/boutiques/{slug}/stock/adjustments", response={201: MovementOut, **ERRORS}, auth=AUTH)
@@ -204,7 +204,7 @@ def adjustment(request, slug: SLUG, payload: AdjustmentIn):
         actor=actor, location=access_location(actor, payload.location), variant=access_variant(actor, payload.sku),
         delta=payload.delta, reason=payload.reason,
     )  # fmt: skip
-    return 201, _movement_out(movement)
+    return Status(201, _movement_out(movement))
 
 
 class HoldOut(Schema):
@@ -271,7 +271,7 @@ def hold_place(request, slug: SLUG, payload: HoldIn):
         client_contact=payload.client_contact, note=payload.note, expires_at=payload.expires_at,
         ttl_minutes=payload.ttl_minutes,
     )  # fmt: skip
-    return 201, _hold_out(access_hold(actor, hold.pk))
+    return Status(201, _hold_out(access_hold(actor, hold.pk)))
 
 
 @router.get("/boutiques/{slug}/holds/{hold_id}", response={200: HoldOut, **ERRORS}, auth=AUTH)
@@ -344,7 +344,7 @@ def transfer_create(request, slug: SLUG, payload: TransferIn):
         destination=access_location(actor, payload.destination),
         lines=[(access_variant(actor, line.sku), line.quantity) for line in payload.lines], note=payload.note,
     )  # fmt: skip
-    return 201, _transfer_out(access_transfer(actor, transfer.pk))
+    return Status(201, _transfer_out(access_transfer(actor, transfer.pk)))
 
 
 @router.get("/boutiques/{slug}/transfers/{transfer_id}", response={200: TransferOut, **ERRORS}, auth=AUTH)
@@ -402,4 +402,4 @@ def count_apply(request, slug: SLUG, payload: CountIn):
     )  # fmt: skip
     lines = [{"sku": line.variant.sku, "expected": line.expected, "counted": line.counted, "difference": line.difference}
              for line in count.lines.select_related("variant")]  # fmt: skip
-    return 201, {"id": count.pk, "location": location.code, "lines": lines}
+    return Status(201, {"id": count.pk, "location": location.code, "lines": lines})

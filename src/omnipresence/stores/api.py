@@ -3,7 +3,7 @@
 from datetime import date
 from typing import Literal
 
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from pydantic import StrictBool
 
 from omnipresence.core.api import (
@@ -200,7 +200,7 @@ def location_create(request, slug: SLUG, payload: LocationIn):
     data = payload.model_dump()
     data["country"] = data["country"].upper()
     location = services.location_create(actor=actor, **data)
-    return 201, location_detail(boutique=actor.boutique, location_id=location.pk)
+    return Status(201, location_detail(boutique=actor.boutique, location_id=location.pk))
 
 
 @router.patch("/boutiques/{slug}/locations/{code}", response={200: LocationOut, **ERRORS}, auth=AUTH)
@@ -227,10 +227,10 @@ def hours_set(request, slug: SLUG, code: CODE, payload: HoursIn):
 def hours_exception_add(request, slug: SLUG, code: CODE, payload: ExceptionIn):
     actor = request_actor(request, slug)
     location = access_location(actor, code)
-    return 201, services.hours_exception_add(
+    return Status(201, services.hours_exception_add(
         actor=actor, location=location, day=payload.date, closed=payload.closed,
         opens=payload.opens, closes=payload.closes, note=payload.note,
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
 @router.get("/boutiques/{slug}/tokens", response={200: list[TokenOut], **ERRORS}, auth=AUTH)
@@ -252,7 +252,7 @@ def token_create(request, slug: SLUG, payload: TokenIn):
         valid_days=payload.valid_days,
     )  # fmt: skip
     token.key = key
-    return 201, token
+    return Status(201, token)
 
 
 @router.delete("/boutiques/{slug}/tokens/{token_id}", response={200: TokenOut, **ERRORS}, auth=AUTH)
