@@ -59,6 +59,9 @@ class Movement(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["stock", "created_at"])]
 
+    def __str__(self) -> str:
+        return f"{self.kind} {self.quantity:+d} of {self.variant_id}@{self.location_id}"
+
 
 class Hold(models.Model):
     class Kind(models.TextChoices):
@@ -99,6 +102,9 @@ class Hold(models.Model):
         ]
         constraints = [models.CheckConstraint(condition=models.Q(quantity__gte=1), name="hold_quantity_positive")]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.quantity} × {self.variant_id}@{self.location_id} ({self.status})"
+
 
 class Transfer(models.Model):
     class Status(models.TextChoices):
@@ -118,12 +124,18 @@ class Transfer(models.Model):
     class Meta:
         ordering = ["-shipped_at", "-id"]
 
+    def __str__(self) -> str:
+        return f"Transfer {self.pk}: {self.source_id} → {self.destination_id} ({self.status})"
+
 
 class TransferLine(models.Model):
     transfer = models.ForeignKey(Transfer, on_delete=models.CASCADE, related_name="lines")
     variant = models.ForeignKey(Variant, on_delete=models.PROTECT, related_name="+")
     quantity = models.PositiveIntegerField()
     received_quantity = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.variant_id}"
 
 
 class CycleCount(models.Model):
@@ -138,12 +150,18 @@ class CycleCount(models.Model):
     class Meta:
         ordering = ["-created_at"]
 
+    def __str__(self) -> str:
+        return f"Count {self.pk} at {self.location_id}"
+
 
 class CycleCountLine(models.Model):
     count = models.ForeignKey(CycleCount, on_delete=models.CASCADE, related_name="lines")
     variant = models.ForeignKey(Variant, on_delete=models.PROTECT, related_name="+")
     expected = models.IntegerField()
     counted = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.variant_id}: {self.expected} → {self.counted}"
 
     @property
     def difference(self) -> int:
