@@ -13,6 +13,7 @@ from omnipresence.catalog.api import router as catalog_router
 from omnipresence.catalog.import_api import router as imports_router
 from omnipresence.core.errors import DomainError
 from omnipresence.inventory.api import router as inventory_router
+from omnipresence.orders.api import router as orders_router
 from omnipresence.search.api import router as search_router
 from omnipresence.stores.api import router as stores_router
 
@@ -103,3 +104,4 @@ api.add_router("/", catalog_router)
 api.add_router("/", inventory_router)
 api.add_router("/", imports_router)
 api.add_router("/", search_router)
+api.add_router("/", orders_router)

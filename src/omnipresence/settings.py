@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "omnipresence.catalog",
     "omnipresence.inventory",
     "omnipresence.search",
+    "omnipresence.orders",
     "omnipresence.storefront",
     "omnipresence.console",
     "omnipresence.demo",

@@ -22,6 +22,7 @@ from omnipresence.catalog.models import Category, Product, ProductImage, Variant
 from omnipresence.conftest import make_staff
 from omnipresence.inventory import services as inventory
 from omnipresence.inventory.models import CycleCount, Hold, Movement, Stock, Transfer, TransferLine
+from omnipresence.orders.tests.sweep import sweep_ids, sweep_operations
 from omnipresence.stores import services as stores
 from omnipresence.stores.models import ApiToken, HoursException, Location, OpeningHours, StaffMember
 
@@ -59,6 +60,7 @@ def operations_for(world: dict) -> dict[tuple[str, str], dict]:
         "hold_id": world["hold"].pk,
         "transfer_id": world["transfer"].pk,
         "token_id": world["token"].pk,
+        **sweep_ids(world),
     }
     return {
         ("GET", "/boutiques/{slug}/stock"): {},
@@ -104,6 +106,7 @@ def operations_for(world: dict) -> dict[tuple[str, str], dict]:
         },
         ("GET", "/boutiques/{slug}/exports/products.csv"): {},
         ("GET", "/boutiques/{slug}/exports/stock.csv"): {},
+        **sweep_operations(world),
         "ids": ids,
     }
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from omnipresence.catalog.models import Product, ProductImage, Variant
 from omnipresence.inventory.models import Hold, Stock
 from omnipresence.inventory.selectors import ledger_check
+from omnipresence.orders.models import Order
 from omnipresence.inventory.services import hold_place
 from omnipresence.stores.access import token_lookup
 from omnipresence.stores.models import ApiToken, Boutique, Location, StaffMember
@@ -41,6 +42,10 @@ def test_demo_seeds_three_boutiques_once_and_the_ledger_adds_up(settings, tmp_pa
             "owner", "manager", "associate",
         }  # fmt: skip
         assert Hold.objects.filter(boutique=boutique, status="active", kind="client").exists()
+        orders = Order.objects.filter(boutique=boutique)
+        assert orders.count() >= 3
+        assert {"web", "shop", "chat"} <= set(orders.values_list("channel", flat=True))
+        assert orders.exclude(associate=None).exists()
     image = ProductImage.objects.first()
     assert image.image.storage.exists(image.image.name) and image.thumbnail.storage.exists(image.thumbnail.name)
     assert Product.objects.filter(title="Blue Statement Coat", boutique__slug="maison-soho").exists()

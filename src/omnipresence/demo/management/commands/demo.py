@@ -74,4 +74,5 @@ class Command(BaseCommand):
             w("")
             w(f"API token for {boutique.name}: {key}")
             w(f"  curl -H 'Authorization: Bearer {key}' {base}/api/v1/boutiques/{boutique.slug}/holds")
+            w("Coupon valid in every channel of every demo boutique: WELCOME10 (10% off, once per client)")
         w("")
