@@ -69,6 +69,7 @@ def django_setup(database_url: str) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "omnipresence.settings"
     # Keep the benchmark from creating ./omnipresence-data wherever it is run from.
     os.environ.setdefault("OMNIPRESENCE_DATA_DIR", tempfile.mkdtemp(prefix="omni-bench-data-"))
+    Path(os.environ["OMNIPRESENCE_DATA_DIR"], "static").mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("LOG_LEVEL", "ERROR")
     import django
     from django.core.management import call_command
@@ -87,7 +88,9 @@ class World:
     variants: list = field(default_factory=list)  # the many-SKU catalogue
 
 
-def seed_world(*, skus: int = 1000, hot_stock: int = 1_000_000, sku_stock: int = 100_000, locations: int = 1) -> World:
+def seed_world(
+    *, skus: int = 1000, hot_stock: int = 1_000_000, sku_stock: int = 100_000, locations: int = 1
+) -> World:
     """One boutique with `locations` shops, a hot SKU with `hot_stock` units at the first shop, and
     `skus` other SKUs (10 variants a product) with `sku_stock` units each there. Through the services."""
     from omnipresence.catalog import services as catalog
@@ -120,7 +123,9 @@ def seed_world(*, skus: int = 1000, hot_stock: int = 1_000_000, sku_stock: int =
                                              size=str(v), position=v)  # fmt: skip
             _receive(owner, shops[0], variant, sku_stock)
             variants.append(variant)
-    return World(boutique=boutique, actor=actor, shop=shops[0], locations=shops, hot_variant=hot, variants=variants)
+    return World(
+        boutique=boutique, actor=actor, shop=shops[0], locations=shops, hot_variant=hot, variants=variants
+    )
 
 
 def _receive(actor, location, variant, quantity: int) -> None:
@@ -129,7 +134,9 @@ def _receive(actor, location, variant, quantity: int) -> None:
 
     while quantity > 0:
         step = min(quantity, inventory.MAX_QUANTITY)
-        inventory.stock_receive(actor=actor, location=location, variant=variant, quantity=step, reason="bench")
+        inventory.stock_receive(
+            actor=actor, location=location, variant=variant, quantity=step, reason="bench"
+        )
         quantity -= step
 
 

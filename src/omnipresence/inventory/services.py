@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -18,11 +18,21 @@ from omnipresence.core.errors import Conflict, InsufficientStock, InvalidInput
 from omnipresence.core.events import group_send_on_commit
 from omnipresence.inventory.lock_objects import (
     expired_holds_release,
+    hold_insert_reserving,
+    hold_insert_sweeping,
+    stock_free_units,
     stocks_lock,
-    units_reserve,
     units_take,
 )
-from omnipresence.inventory.models import CycleCount, CycleCountLine, Hold, Movement, Stock, Transfer, TransferLine
+from omnipresence.inventory.models import (
+    CycleCount,
+    CycleCountLine,
+    Hold,
+    Movement,
+    Stock,
+    Transfer,
+    TransferLine,
+)
 from omnipresence.stores.access import Actor
 from omnipresence.stores.models import Location
 
@@ -185,6 +195,35 @@ def holds_place(
         if len(value or "") > limit:
             raise InvalidInput(f"{field} is longer than {limit} characters.", code="too_long")
     expiry = _hold_expiry(kind, expires_at, ttl_minutes)
+    holds = [
+        Hold(
+            boutique_id=actor.boutique.pk,
+            location_id=line.location.pk,
+            variant_id=line.variant.pk,
+            kind=kind,
+            quantity=line.quantity,
+            client_name=client_name.strip(),
+            client_contact=client_contact.strip(),
+            owner_ref=owner_ref,
+            note=note.strip(),
+            created_by_id=actor.user_id,
+            created_by_label=actor.label[:120],
+            expires_at=expiry,
+        )
+        for line in lines
+    ]
+    # The common case, one line: one statement on PostgreSQL and no transaction of ours around it, so
+    # the hot row is locked only while the server runs it. A refusal reads without locking anything.
+    tried = len(lines) == 1 and connection.vendor == "postgresql"
+    if tried:
+        line = lines[0]
+        if hold_insert_reserving(holds[0]):
+            _announce(actor.boutique.pk, {line.variant.product_id})
+            return holds
+        found = stock_free_units(location_id=line.location.pk, variant_id=line.variant.pk)
+        if found is None or found[1] < line.quantity:
+            raise _insufficient([_short(line, max(found[1], 0) if found else 0)])
+        # Expired holds to give back, or units freed since the miss: the locked path below decides.
     stock_ids = dict(
         ((loc, var), pk)
         for pk, loc, var in Stock.objects.filter(
@@ -193,40 +232,25 @@ def holds_place(
         ).values_list("pk", "location_id", "variant_id")
     )
     keyed = sorted(
-        ((stock_ids.get((line.location.pk, line.variant.pk)), line) for line in lines),
-        key=lambda pair: pair[0] or 0,
+        (
+            (stock_ids.get((line.location.pk, line.variant.pk)), line, hold)
+            for line, hold in zip(lines, holds, strict=True)
+        ),
+        key=lambda entry: entry[0] or 0,
     )
     with transaction.atomic():
         failed = [
             (stock_id, line)
-            for stock_id, line in keyed
-            if stock_id is None or not units_reserve(stock_id, line.quantity)
+            for stock_id, line, hold in keyed
+            if stock_id is None or not hold_insert_sweeping(hold, stock_id=stock_id, tried=tried)
         ]
         if failed:
             # Report every short line with what is available; raising rolls all of it back.
             raise _insufficient(
                 [_short(line, _available_now(stock_id) if stock_id else 0) for stock_id, line in failed]
             )
-        holds = Hold.objects.bulk_create(
-            Hold(
-                boutique_id=actor.boutique.pk,
-                stock_id=stock_id,
-                location_id=line.location.pk,
-                variant_id=line.variant.pk,
-                kind=kind,
-                quantity=line.quantity,
-                client_name=client_name.strip(),
-                client_contact=client_contact.strip(),
-                owner_ref=owner_ref,
-                note=note.strip(),
-                created_by_id=actor.user_id,
-                created_by_label=actor.label[:120],
-                expires_at=expiry,
-            )
-            for stock_id, line in keyed
-        )
     _announce(actor.boutique.pk, {line.variant.product_id for line in lines})
-    return holds
+    return [hold for _, _, hold in keyed]
 
 
 def _short(line: HoldLine, available: int) -> dict:

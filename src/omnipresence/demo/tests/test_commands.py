@@ -11,8 +11,8 @@ from django.utils import timezone
 from omnipresence.catalog.models import Product, ProductImage, Variant
 from omnipresence.inventory.models import Hold, Stock
 from omnipresence.inventory.selectors import ledger_check
-from omnipresence.orders.models import Order
 from omnipresence.inventory.services import hold_place
+from omnipresence.orders.models import Order
 from omnipresence.stores.access import token_lookup
 from omnipresence.stores.models import ApiToken, Boutique, Location, StaffMember
 

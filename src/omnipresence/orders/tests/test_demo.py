@@ -1,6 +1,4 @@
-"""The demo seeder's orders: made through the services, fast, and skipped the second time."""
-
-import time
+"""The demo seeder's orders: made through the services, and skipped the second time."""
 
 import pytest
 
@@ -11,13 +9,10 @@ from omnipresence.orders.models import Campaign, Code, Order, ShippingRule
 pytestmark = pytest.mark.django_db
 
 
-def test_seed_orders_once_and_fast(world_a, associate_a):
+def test_seed_orders_once(world_a, associate_a):
     boutique = world_a["boutique"]
-    started = time.perf_counter()
     said = []
     made = seed_orders(boutique, log=said.append)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 2
     assert made == 4, said
     orders = Order.objects.filter(boutique=boutique)
     assert sorted(orders.values_list("channel", flat=True)) == ["chat", "shop", "web", "web"]
