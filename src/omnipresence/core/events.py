@@ -4,7 +4,7 @@ import asyncio
 import logging
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import transaction
 
 log = logging.getLogger(__name__)
@@ -15,6 +15,8 @@ def group_send_on_commit(group: str, message: dict) -> None:
         layer = get_channel_layer()
         if layer is None:
             return
+        if isinstance(layer, InMemoryChannelLayer) and not layer.groups.get(group):
+            return  # nobody listens in this process: skip the event-loop round trip
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
