@@ -27,7 +27,11 @@ class Stock(models.Model):
             models.CheckConstraint(condition=models.Q(on_hand__gte=0), name="stock_on_hand_not_negative"),
             models.CheckConstraint(condition=models.Q(held__gte=0), name="stock_held_not_negative"),
         ]
-        indexes = [models.Index(fields=["variant", "location"])]
+        indexes = [
+            models.Index(fields=["variant", "location"]),
+            # Search's "in stock at these locations" (on_hand > held) reads only this index.
+            models.Index(fields=["location", "variant", "on_hand", "held"], name="stock_available"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.variant_id}@{self.location_id}: {self.on_hand}"

@@ -1,6 +1,7 @@
 """What differs between SQLite and PostgreSQL in a search: the full-text match, the vocabulary
 prefix look-up. Everything else is the same SQL on both."""
 
+import sqlite3
 from dataclasses import dataclass
 
 from django.db import connection
@@ -32,6 +33,8 @@ class SqliteBackend:
     def prefix_pattern(self, word: str) -> str:
         return word + "*"
 
+    def materialized(self) -> str:
+        return "MATERIALIZED " if sqlite3.sqlite_version_info >= (3, 35) else ""
 
 
 class PostgresBackend:
@@ -51,6 +54,9 @@ class PostgresBackend:
 
     def prefix_pattern(self, word: str) -> str:
         return word + "%"
+
+    def materialized(self) -> str:
+        return "MATERIALIZED "
 
 
 def current_backend() -> SqliteBackend | PostgresBackend:

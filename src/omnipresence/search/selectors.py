@@ -6,10 +6,11 @@ variant table, stock from the inventory tables at query time. Relevance, typo co
 tokenising are computed the same way on both databases, so both return the same results.
 """
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Prefetch
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -100,7 +101,6 @@ class _Plan:
     """A search turned into id lists and SQL conditions (None: no such filter)."""
 
     backend: SqliteBackend | PostgresBackend
-    now: datetime
     boutique_ids: list[int] | None
     category_ids: list[int] | None
     brand_keys: list[str]
@@ -110,6 +110,9 @@ class _Plan:
     price_max: int | None
     stock_locations: list[list[int]]  # each: available > 0 at one of these locations
     terms: list[Term]
+    # Per stock filter: the variants held to the last unit there but available once expired
+    # holds are left out, as (SQL list or subquery, params); see _rescued.
+    rescued: list[tuple[str, list]] = field(default_factory=list)
 
     @property
     def variant_level(self) -> bool:
@@ -125,6 +128,51 @@ class _Plan:
             or self.price_min is not None
             or self.price_max is not None
         )
+
+    @property
+    def uses_base(self) -> bool:
+        """Text, price or stock: conditions every facet and the page share, worth computing once."""
+        return bool(self.terms or self.stock_locations) or self.price_min is not None or self.price_max is not None
+
+    def base_conditions(self) -> tuple[list[str], list]:
+        """Scope, text, price and stock over search_variant v: what search_base holds."""
+        sql: list[str] = []
+        params: list = []
+        if self.boutique_ids is not None:
+            sql.append(f"v.boutique_id IN ({_placeholders(self.boutique_ids)})")
+            params += self.boutique_ids
+        if self.terms:
+            text_sql, text_params = self.backend.text_match(self.terms)
+            sql.append(f"v.document_id IN ({text_sql})")
+            params += text_params
+        if self.price_min is not None:
+            sql.append("v.price >= %s")
+            params.append(self.price_min)
+        if self.price_max is not None:
+            sql.append("v.price <= %s")
+            params.append(self.price_max)
+        for index in range(len(self.stock_locations)):
+            stock_sql, stock_params = self.stock_condition(index, few=bool(self.terms))
+            sql.append(stock_sql)
+            params += stock_params
+        return sql, params
+
+    def selection_conditions(self, alias: str, exclude: str | None = None) -> tuple[list[str], list]:
+        """The facet selections (category, brand, colour, size) over rows of search_base."""
+        sql: list[str] = []
+        params: list = []
+        if self.category_ids is not None and exclude != "category":
+            if self.category_ids:
+                sql.append(f"{alias}.category_id IN ({_placeholders(self.category_ids)})")
+                params += self.category_ids
+            else:
+                sql.append("1 = 0")
+        for facet in ("brand", "colour", "size"):
+            keys = getattr(self, f"{facet}_keys")
+            if keys and exclude != facet:
+                sql.append(f"{alias}.{facet}_key IN ({_placeholders(keys)})")
+                params += keys
+        return sql, params
 
     def product_conditions(self, alias: str, id_column: str, exclude: str | None = None) -> tuple[list[str], list]:
         """Scope, text, category and brand: what a product must satisfy whatever its variants."""
@@ -148,7 +196,7 @@ class _Plan:
             params += self.brand_keys
         return sql, params
 
-    def variant_conditions(self, exclude: str | None = None) -> tuple[list[str], list]:
+    def variant_conditions(self, exclude: str | None = None, *, few: bool = False) -> tuple[list[str], list]:
         """Colour, size, price and stock: what one variant (alias v) must satisfy."""
         sql: list[str] = []
         params: list = []
@@ -164,23 +212,41 @@ class _Plan:
         if self.price_max is not None:
             sql.append("v.price <= %s")
             params.append(self.price_max)
-        now = connection.ops.adapt_datetimefield_value(self.now)
-        for location_ids in self.stock_locations:
-            if not location_ids:
-                sql.append("1 = 0")
-                continue
-            # available = on hand − active unexpired holds. `held` counts every active hold (expired
-            # or not) in the same transaction as the holds, so on_hand > held proves availability
-            # without reading the holds; only rows held to the last unit look at them.
-            sql.append(
-                f"EXISTS (SELECT 1 FROM {Stock._meta.db_table} s WHERE s.variant_id = v.variant_id"  # noqa: S608 - identifiers and %s placeholders only
-                f" AND s.location_id IN ({_placeholders(location_ids)}) AND s.on_hand > 0"
-                " AND (s.on_hand > s.held OR s.on_hand > COALESCE((SELECT SUM(h.quantity)"
-                f" FROM {Hold._meta.db_table} h WHERE h.stock_id = s.id AND h.status = %s"
-                " AND (h.expires_at IS NULL OR h.expires_at > %s)), 0)))"
-            )
-            params += [*location_ids, Hold.Status.ACTIVE.value, now]
+        for index in range(len(self.stock_locations)):
+            stock_sql, stock_params = self.stock_condition(index, few=few)
+            sql.append(stock_sql)
+            params += stock_params
         return sql, params
+
+    def stock_condition(self, index: int, *, few: bool = False) -> tuple[str, list]:
+        """Variant v is available (on hand − active unexpired holds > 0) at one of the locations of
+        stock filter `index`.
+
+        `held` is the sum of the ACTIVE holds, kept in the same transaction as the holds, so
+        `on_hand > held` proves availability from the stock row alone: an index-only read of
+        inventory_stock (location, variant, on_hand, held). A row held to the last unit can still
+        be available when some of its active holds have expired (before the sweeper marks them):
+        those variants were found beforehand from the holds (`_rescued`). `few`: only a few
+        candidate variants (text matched, or a page's), so each is probed (EXISTS) rather than
+        collecting the locations' whole stock (IN); PostgreSQL plans both as a semi-join anyway."""
+        location_ids = self.stock_locations[index]
+        if not location_ids:
+            return "1 = 0", []
+        available = f"s.location_id IN ({_placeholders(location_ids)}) AND s.on_hand > s.held"
+        params = list(location_ids)
+        rescued_sql, rescued_params = self.rescued[index]
+        if rescued_sql:
+            # A row of another listed location may pass on a rescued variant's behalf: the variant
+            # is then available at one of the locations, which is all this condition asks.
+            available = (
+                f"s.location_id IN ({_placeholders(location_ids)})"
+                f" AND (s.on_hand > s.held OR s.variant_id IN ({rescued_sql}))"
+            )
+            params += rescued_params
+        stock = Stock._meta.db_table
+        if few:
+            return f"EXISTS (SELECT 1 FROM {stock} s WHERE s.variant_id = v.variant_id AND {available})", params  # noqa: S608
+        return f"v.variant_id IN (SELECT s.variant_id FROM {stock} s WHERE {available})", params  # noqa: S608
 
     def all_variant_conditions(self, exclude: str | None = None) -> tuple[list[str], list]:
         product_sql, product_params = self.product_conditions("v", "document_id", exclude)
@@ -252,6 +318,34 @@ def _stock_locations(filters: SearchFilters, boutique_ids: list[int] | None) -> 
     if filters.in_stock_online:
         result.append(sorted(locations.filter(feeds_online=True).values_list("pk", flat=True)))
     return result
+
+
+MAX_RESCUED = 500
+
+
+def _rescued(location_ids: list[int], now: datetime) -> tuple[str, list]:
+    """Variants whose stock at one of these locations is held to the last unit (on_hand ≤ held)
+    yet available, because some of those active holds have expired and the sweeper has not marked
+    them yet: computed exactly from the holds of the few rows that have such a hold. Returned as
+    an SQL list of ids ("" when none), or, if there are very many, as the subquery itself."""
+    if not location_ids:
+        return "", []
+    places = _placeholders(location_ids)
+    hold = Hold._meta.db_table
+    sql = (
+        f"SELECT s.variant_id FROM {Stock._meta.db_table} s JOIN {hold} h ON h.stock_id = s.id"  # noqa: S608 - identifiers and %s placeholders only
+        f" WHERE h.status = %s AND s.location_id IN ({places}) AND s.on_hand <= s.held"
+        f" AND s.id IN (SELECT x.stock_id FROM {hold} x"
+        f" WHERE x.status = %s AND x.expires_at <= %s AND x.location_id IN ({places}))"
+        " GROUP BY s.id, s.variant_id, s.on_hand"
+        " HAVING s.on_hand > SUM(CASE WHEN h.expires_at IS NULL OR h.expires_at > %s THEN h.quantity ELSE 0 END)"
+    )
+    active, adapted = Hold.Status.ACTIVE.value, connection.ops.adapt_datetimefield_value(now)
+    params = [active, *location_ids, active, adapted, *location_ids, adapted]
+    ids = sorted({row[0] for row in _rows(f"{sql} LIMIT {MAX_RESCUED + 1}", params)})  # noqa: S608
+    if len(ids) > MAX_RESCUED:
+        return sql, params
+    return _placeholders(ids), ids
 
 
 def _terms(words: list[str], boutique_ids: list[int] | None, backend) -> tuple[list[Term], dict[str, list[str]]]:
@@ -326,9 +420,9 @@ def search_products(
     stock_locations = _stock_locations(filters, boutique_ids)
     terms, corrections = _terms(query_words(query), boutique_ids, backend)
     result.corrected_terms = corrections
+    now = timezone.now()
     plan = _Plan(
         backend=backend,
-        now=timezone.now(),
         boutique_ids=boutique_ids,
         category_ids=_category_ids(category, boutique_ids) if category else None,
         brand_keys=sorted({facet_key(b) for b in filters.brands} - {""}),
@@ -338,30 +432,41 @@ def search_products(
         price_max=filters.price_max,
         stock_locations=stock_locations,
         terms=terms,
+        rescued=[_rescued(location_ids, now) for location_ids in stock_locations],
     )
-    result.facets = _facets(plan, category)
-    ranked, result.count = _page(plan, sort, page, page_size)
+    with _without_jit():
+        counts, ranked, result.count = _run(plan, sort, page, page_size)
+    result.facets = _facets(plan, counts, category)
     result.hits = _hits(plan, ranked)
     return result
 
 
 FACET_CODES = {"category": "k", "brand": "b", "colour": "c", "size": "s"}
+FACET_COLUMNS = {"category": "category_id", "brand": "brand_key", "colour": "colour_key", "size": "size_key"}
+BASE = "search_base"
+NO_NUMBER = "CAST(NULL AS BIGINT)"
 
 
 def _facet_counts_usable(plan: _Plan, facet: str) -> bool:
     """A browse (no text, price or stock) whose only other selection is a category can add up
     the precomputed SearchFacetCount cells instead of counting products."""
-    if plan.terms or plan.stock_locations or plan.price_min is not None or plan.price_max is not None:
+    if plan.uses_base:
         return False
     return not any(
         getattr(plan, f"{other}_keys") for other in ("brand", "colour", "size") if other != facet
     )
 
 
+def _present(column: str, facet: str) -> str:
+    return f"{column} IS NOT NULL" if facet == "category" else f"{column} <> ''"
+
+
 def _facet_sql(plan: _Plan, facet: str) -> tuple[str, list]:
-    """SQL giving (key, number of products) for one facet, every other facet's selection applied."""
+    """SQL giving (key as text, number of products) for one facet, every other facet's selection
+    applied."""
+    code = FACET_CODES[facet]
     if _facet_counts_usable(plan, facet):
-        conditions, params = ["c.facet = %s", "c.products > 0"], [FACET_CODES[facet]]
+        conditions, params = ["c.facet = %s", "c.products > 0"], [code]
         if plan.boutique_ids is not None:
             conditions.append(f"c.boutique_id IN ({_placeholders(plan.boutique_ids)})")
             params += plan.boutique_ids
@@ -371,24 +476,138 @@ def _facet_sql(plan: _Plan, facet: str) -> tuple[str, list]:
             conditions.append(f"c.category_id IN ({_placeholders(plan.category_ids)})" if plan.category_ids else "1 = 0")
             params += plan.category_ids
         key = "c.category_id" if facet == "category" else "c.key"
-        return f"SELECT {key}, SUM(c.products) FROM search_facet_count c {_where(conditions)} GROUP BY {key}", params  # noqa: S608 - identifiers and %s placeholders only
-    if facet in ("category", "brand") and not plan.variant_level_except(facet):
+        table, counted, conditions_params = "search_facet_count c", "SUM(c.products)", (conditions, params)
+    elif plan.uses_base:
+        # Text, price and stock were applied once, in search_base; only the selections remain.
+        # Distinct (value, product) pairs first, then a plain count: both databases hash or sort
+        # the pairs once instead of keeping a sorted set of products per value.
+        column = f"b.{FACET_COLUMNS[facet]}"
+        conditions, params = plan.selection_conditions("b", exclude=facet)
+        conditions.append(_present(column, facet))
+        pairs = f"SELECT DISTINCT {column} AS value, b.document_id FROM {BASE} b {_where(conditions)}"  # noqa: S608
+        key, table, counted, conditions_params = "x.value", f"({pairs}) x", "COUNT(*)", ([], params)
+    elif facet in ("category", "brand") and not plan.variant_level_except(facet):
         # No variant-level filter: one row per product, no DISTINCT needed.
+        key = f"d.{FACET_COLUMNS[facet]}"
         conditions, params = plan.product_conditions("d", "product_id", exclude=facet)
-        table, counted, alias = "search_document d", "COUNT(*)", "d"
+        conditions.append(_present(key, facet))
+        table, counted, conditions_params = "search_document d", "COUNT(*)", (conditions, params)
     else:
+        key = f"v.{FACET_COLUMNS[facet]}"
         conditions, params = plan.all_variant_conditions(exclude=facet)
-        table, counted, alias = "search_variant v", "COUNT(DISTINCT v.document_id)", "v"
-    column = f"{alias}.category_id" if facet == "category" else f"{alias}.{facet}_key"
-    conditions.append(f"{column} IS NOT NULL" if facet == "category" else f"{column} <> ''")
-    return f"SELECT {column}, {counted} FROM {table} {_where(conditions)} GROUP BY {column}", params  # noqa: S608 - identifiers and %s placeholders only
+        conditions.append(_present(key, facet))
+        table, counted, conditions_params = "search_variant v", "COUNT(DISTINCT v.document_id)", (conditions, params)
+    conditions, params = conditions_params
+    sql = (
+        f"SELECT '{code}', CAST({key} AS TEXT), {counted}, {NO_NUMBER}, {NO_NUMBER}, {NO_NUMBER}, {NO_NUMBER}"  # noqa: S608 - identifiers and %s placeholders only
+        f" FROM {table} {_where(conditions)} GROUP BY {key}"
+    )
+    return sql, params
 
 
-def _facets(plan: _Plan, category: str) -> dict[str, list[FacetValue]]:
-    counts: dict[str, dict[str, int]] = {}
-    for facet in FACETS:
-        sql, params = _facet_sql(plan, facet)
-        counts[facet] = {str(key): int(n) for key, n in _rows(sql, params)}  # noqa: S608
+def _order_by(plan: _Plan, sort: str) -> str:
+    """Over the columns of the page's ranked rows (product_id, price_min, price_max, created_at, score)."""
+    newest = "created_at DESC, product_id DESC"
+    if sort == "price_asc":
+        return f"price_min ASC, {newest}"
+    if sort == "price_desc":
+        return f"price_max DESC, {newest}"
+    if sort == "relevance" and plan.terms:
+        return f"score DESC, {newest}"
+    return newest
+
+
+def _page_source(plan: _Plan) -> tuple[str, str, list]:
+    """FROM … of the matching products (alias d for search_document) and their price columns."""
+    if plan.uses_base or plan.variant_level:
+        if plan.uses_base:
+            conditions, params = plan.selection_conditions("b")
+            grouped = f"SELECT b.document_id, MIN(b.price) AS price_min, MAX(b.price) AS price_max FROM {BASE} b"  # noqa: S608
+        else:
+            conditions, params = plan.all_variant_conditions()
+            grouped = (
+                "SELECT v.document_id, MIN(v.price) AS price_min, MAX(v.price) AS price_max FROM search_variant v"
+            )
+        source = (
+            f"FROM ({grouped} {_where(conditions)} GROUP BY 1) m"  # noqa: S608 - identifiers and %s placeholders only
+            " JOIN search_document d ON d.product_id = m.document_id"
+        )
+        return source, "m.price_min AS price_min, m.price_max AS price_max", params
+    conditions, params = plan.product_conditions("d", "product_id")
+    return f"FROM search_document d {_where(conditions)}", "d.price_min AS price_min, d.price_max AS price_max", params
+
+
+def _page_sql(plan: _Plan, sort: str, page: int, page_size: int) -> tuple[str, list]:
+    """The page's rows: ('p', NULL, product id, price min, price max, total count, position)."""
+    score_sql, score_params = plan.score_sql() if sort == "relevance" and plan.terms else ("0", [])
+    source, prices, params = _page_source(plan)
+    order = _order_by(plan, sort)
+    sql = (
+        "SELECT * FROM (SELECT 'p', CAST(NULL AS TEXT), r.product_id, r.price_min, r.price_max,"  # noqa: S608
+        f" COUNT(*) OVER (), ROW_NUMBER() OVER (ORDER BY {order})"
+        f" FROM (SELECT d.product_id, {prices}, d.created_at, {score_sql} AS score {source}) r"
+        f" ORDER BY {order} LIMIT %s OFFSET %s) page"
+    )
+    return sql, score_params + params + [page_size, (page - 1) * page_size]
+
+
+def _with(plan: _Plan) -> tuple[str, list]:
+    """The common table expression of the variants passing text, price and stock: computed once
+    per statement and read by every facet and the page, instead of matching the text and probing
+    the stock again for each of them."""
+    if not plan.uses_base:
+        return "", []
+    conditions, params = plan.base_conditions()
+    sql = (
+        f"WITH {BASE} AS {plan.backend.materialized()}(SELECT v.document_id, v.category_id, v.brand_key,"  # noqa: S608
+        f" v.colour_key, v.size_key, v.price FROM search_variant v {_where(conditions)}) "
+    )
+    return sql, params
+
+
+@contextmanager
+def _without_jit():
+    """PostgreSQL only: no JIT compilation for the search statement. Its cost estimates (a probe
+    per variant) pass jit_above_cost on a large catalog, and compiling then took 20-50 ms of a
+    query that runs in 5. SET LOCAL lasts until the transaction ends, so the statement runs in its
+    own transaction, or restores the setting when the caller already had one open."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    outer = connection.in_atomic_block
+    # Inside the caller's transaction no savepoint is needed: this only reads.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('jit'), set_config('jit', 'off', true)")
+        previous = cursor.fetchone()[0]
+        yield
+        if outer:
+            cursor.execute("SELECT set_config('jit', %s, true)", [previous])
+
+
+def _run(plan: _Plan, sort: str, page: int, page_size: int):
+    """One statement for the four facets and the page. Returns ({facet: {key: count}}, the page's
+    [(product id, price min, price max)] in order, the total count)."""
+    with_sql, with_params = _with(plan)
+    parts = [_facet_sql(plan, facet) for facet in FACETS] + [_page_sql(plan, sort, page, page_size)]
+    sql = with_sql + " UNION ALL ".join(part for part, _ in parts)
+    params = with_params + [value for _, part_params in parts for value in part_params]
+    counts: dict[str, dict[str, int]] = {facet: {} for facet in FACETS}
+    by_code = {code: facet for facet, code in FACET_CODES.items()}
+    ranked, total = [], 0
+    for kind, key, n, price_min, price_max, count, position in _rows(sql, params):
+        if kind == "p":
+            total = int(count)
+            ranked.append((int(position), (int(n), price_min, price_max)))
+        else:
+            counts[by_code[kind]][str(key)] = int(n)
+    ranked.sort()
+    if not ranked and page > 1:
+        source, _, source_params = _page_source(plan)
+        total = _rows(f"{with_sql}SELECT COUNT(*) {source}", with_params + source_params)[0][0]  # noqa: S608
+    return counts, [row for _, row in ranked], total
+
+
+def _facets(plan: _Plan, counts: dict[str, dict[str, int]], category: str) -> dict[str, list[FacetValue]]:
     keys = {(FACET_CODES[f], k) for f in ("brand", "colour", "size") for k in counts[f]}
     keys |= {(FACET_CODES[f], k) for f in ("brand", "colour", "size") for k in getattr(plan, f"{f}_keys")}
     labels = {}
@@ -401,7 +620,6 @@ def _facets(plan: _Plan, category: str) -> dict[str, list[FacetValue]]:
         "colour": _value_facet(counts["colour"], plan.colour_keys, labels, "c"),
         "size": _value_facet(counts["size"], plan.size_keys, labels, "s", key=lambda v: size_sort_key(v.value)),
     }
-
 
 def _value_facet(counts: dict[str, int], selected: list[str], labels: dict, code: str, key=None) -> list[FacetValue]:
     values = [
@@ -439,44 +657,6 @@ def _category_facet(counts: dict[str, int], selected: str) -> list[FacetValue]:
     return [FacetValue(value=p, label=label(p), count=totals[p], selected=p == selected) for p in sorted(totals)]
 
 
-def _order_by(plan: _Plan, sort: str) -> str:
-    newest = "d.created_at DESC, d.product_id DESC"
-    if sort == "price_asc":
-        return f"price_min ASC, {newest}"
-    if sort == "price_desc":
-        return f"price_max DESC, {newest}"
-    if sort == "relevance" and plan.terms:
-        return f"score DESC, {newest}"
-    return newest
-
-
-def _page(plan: _Plan, sort: str, page: int, page_size: int) -> tuple[list[tuple[int, int, int]], int]:
-    """(product id, price min, price max) of the page in order, and the total count."""
-    score_sql, score_params = plan.score_sql() if sort == "relevance" and plan.terms else ("0", [])
-    if plan.variant_level:
-        conditions, params = plan.all_variant_conditions()
-        source = (
-            "FROM (SELECT v.document_id AS product_id, MIN(v.price) AS price_min, MAX(v.price) AS price_max"  # noqa: S608 - identifiers and %s placeholders only
-            f" FROM search_variant v {_where(conditions)} GROUP BY v.document_id) m"  # noqa: S608
-            " JOIN search_document d ON d.product_id = m.product_id"
-        )
-        columns = "m.product_id, m.price_min AS price_min, m.price_max AS price_max"
-    else:
-        conditions, params = plan.product_conditions("d", "product_id")
-        source = f"FROM search_document d {_where(conditions)}"
-        columns = "d.product_id, d.price_min AS price_min, d.price_max AS price_max"
-    sql = (
-        f"SELECT {columns}, COUNT(*) OVER (), {score_sql} AS score {source}"  # noqa: S608
-        f" ORDER BY {_order_by(plan, sort)} LIMIT %s OFFSET %s"
-    )
-    rows = _rows(sql, score_params + params + [page_size, (page - 1) * page_size])
-    if rows:
-        return [(r[0], r[1], r[2]) for r in rows], rows[0][3]
-    if page == 1:
-        return [], 0
-    return [], _rows(f"SELECT COUNT(*) {source}", params)[0][0]  # noqa: S608
-
-
 def _hits(plan: _Plan, ranked: list[tuple[int, int, int]]) -> list[SearchHit]:
     if not ranked:
         return []
@@ -487,7 +667,7 @@ def _hits(plan: _Plan, ranked: list[tuple[int, int, int]]) -> list[SearchHit]:
         .select_related("boutique", "category")
         .prefetch_related(Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")))
     }
-    conditions, params = plan.variant_conditions()
+    conditions, params = plan.variant_conditions(few=True)
     conditions.insert(0, f"v.document_id IN ({_placeholders(ids)})")
     matching = RawSQL(f"SELECT v.variant_id FROM search_variant v {_where(conditions)}", ids + params)  # noqa: S608
     variants: dict[int, list[Variant]] = {}
