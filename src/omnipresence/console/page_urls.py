@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from omnipresence.console import views
+from omnipresence.console import token_views, views
 
 urlpatterns = [
     path(
@@ -17,4 +17,6 @@ urlpatterns = [
     path("<slug:slug>/variants/<int:variant_id>/", views.variant_detail, name="variant"),
     path("<slug:slug>/holds/<int:hold_id>/release/", views.hold_release, name="hold_release"),
     path("<slug:slug>/holds/<int:hold_id>/extend/", views.hold_extend, name="hold_extend"),
+    path("<slug:slug>/tokens/", token_views.tokens_page, name="tokens"),
+    path("<slug:slug>/tokens/<int:token_id>/revoke/", token_views.token_revoke, name="token_revoke"),
 ]

@@ -31,6 +31,8 @@ def console_nav(context):
         "csrf_token": context.get("csrf_token"),
         "dashboard_url": f"/console/{slug}/" if slug else None,
         "imports_url": f"/console/{slug}/imports/" if slug else None,
+        "tokens_url": f"/console/{slug}/tokens/" if slug else None,
+        "on_tokens": slug is not None and path.startswith(f"/console/{slug}/tokens/"),
         "on_dashboard": slug is not None and path == f"/console/{slug}/",
         "on_imports": slug is not None and path.startswith(f"/console/{slug}/imports/"),
     }
