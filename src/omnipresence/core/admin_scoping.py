@@ -158,3 +158,19 @@ class BoutiqueScopedAdmin(BoutiqueScopedMixin):
         for row in formset.deleted_objects:
             row.delete()
         formset.save_m2m()
+
+
+class ReadOnlyScopedAdmin(BoutiqueScopedAdmin, admin.ModelAdmin):
+    """For rows that change only through services (ledger, holds, orders): the admin is for looking."""
+
+    staff_can_add = False
+    staff_can_change = False
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

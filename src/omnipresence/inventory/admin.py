@@ -6,50 +6,36 @@ the held counters true; the admin is for looking.
 
 from django.contrib import admin
 
-from omnipresence.core.admin_scoping import BoutiqueScopedAdmin
+from omnipresence.core.admin_scoping import ReadOnlyScopedAdmin
 from omnipresence.inventory.models import CycleCount, Hold, Movement, Stock, Transfer
 
 
-class ReadOnlyInventoryAdmin(BoutiqueScopedAdmin, admin.ModelAdmin):
-    staff_can_add = False
-    staff_can_change = False
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Stock)
-class StockAdmin(ReadOnlyInventoryAdmin):
+class StockAdmin(ReadOnlyScopedAdmin):
     list_display = ["variant", "location", "on_hand", "held", "updated_at"]
     list_filter = ["boutique", "location"]
     search_fields = ["variant__sku"]
 
 
 @admin.register(Movement)
-class MovementAdmin(ReadOnlyInventoryAdmin):
+class MovementAdmin(ReadOnlyScopedAdmin):
     list_display = ["created_at", "kind", "variant", "location", "quantity", "reason", "actor_label"]
     list_filter = ["boutique", "kind"]
 
 
 @admin.register(Hold)
-class HoldAdmin(ReadOnlyInventoryAdmin):
+class HoldAdmin(ReadOnlyScopedAdmin):
     list_display = ["variant", "location", "kind", "quantity", "status", "client_name", "expires_at"]
     list_filter = ["boutique", "status", "kind"]
 
 
 @admin.register(Transfer)
-class TransferAdmin(ReadOnlyInventoryAdmin):
+class TransferAdmin(ReadOnlyScopedAdmin):
     list_display = ["pk", "source", "destination", "status", "shipped_at", "received_at"]
     list_filter = ["boutique", "status"]
 
 
 @admin.register(CycleCount)
-class CycleCountAdmin(ReadOnlyInventoryAdmin):
+class CycleCountAdmin(ReadOnlyScopedAdmin):
     list_display = ["pk", "location", "created_at"]
     list_filter = ["boutique"]

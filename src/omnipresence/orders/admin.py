@@ -5,39 +5,25 @@ holds and coupon counters true. Shipping rules may be edited; campaigns and code
 
 from django.contrib import admin
 
-from omnipresence.core.admin_scoping import BoutiqueScopedAdmin
+from omnipresence.core.admin_scoping import BoutiqueScopedAdmin, ReadOnlyScopedAdmin
 from omnipresence.orders.models import Campaign, Cart, Code, Order, Redemption, ShippingRule
 
 
-class ReadOnlyOrdersAdmin(BoutiqueScopedAdmin, admin.ModelAdmin):
-    staff_can_add = False
-    staff_can_change = False
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Order)
-class OrderAdmin(ReadOnlyOrdersAdmin):
+class OrderAdmin(ReadOnlyScopedAdmin):
     list_display = ["pk", "created_at", "channel", "status", "client_name", "associate", "total", "currency"]
     list_filter = ["boutique", "channel", "status", "source_kind"]
     search_fields = ["client_name", "client_email", "client_ref"]
 
 
 @admin.register(Cart)
-class CartAdmin(ReadOnlyOrdersAdmin):
+class CartAdmin(ReadOnlyScopedAdmin):
     list_display = ["pk", "created_at", "channel", "status", "client_name", "code"]
     list_filter = ["boutique", "channel", "status"]
 
 
 @admin.register(Campaign)
-class CampaignAdmin(ReadOnlyOrdersAdmin):
+class CampaignAdmin(ReadOnlyScopedAdmin):
     list_display = [
         "name",
         "kind",
@@ -53,14 +39,14 @@ class CampaignAdmin(ReadOnlyOrdersAdmin):
 
 
 @admin.register(Code)
-class CodeAdmin(ReadOnlyOrdersAdmin):
+class CodeAdmin(ReadOnlyScopedAdmin):
     list_display = ["code", "campaign", "kind", "client_ref", "used", "usage_limit", "is_active"]
     list_filter = ["boutique", "kind"]
     search_fields = ["code", "client_ref"]
 
 
 @admin.register(Redemption)
-class RedemptionAdmin(ReadOnlyOrdersAdmin):
+class RedemptionAdmin(ReadOnlyScopedAdmin):
     list_display = ["campaign", "code", "order", "client_ref", "amount", "status", "created_at"]
     list_filter = ["boutique", "status"]
 
