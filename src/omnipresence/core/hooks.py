@@ -38,3 +38,20 @@ def products_changed(product_ids: Iterable[int]) -> None:
                 callback(batch)
 
     transaction.on_commit(flush)
+
+
+# Domain events a higher layer reacts to inside the same transaction (so what it writes commits or
+# rolls back with the change that caused it): "order.placed", "order.cancelled", "order.paid",
+# each with `order_id`. Callbacks take keyword arguments and must be safe to run twice.
+_subscribers: dict[str, list[Callable[..., None]]] = {}
+
+
+def subscribe(event: str, callback: Callable[..., None]) -> None:
+    callbacks = _subscribers.setdefault(event, [])
+    if callback not in callbacks:
+        callbacks.append(callback)
+
+
+def emit(event: str, **payload) -> None:
+    for callback in _subscribers.get(event, ()):
+        callback(**payload)

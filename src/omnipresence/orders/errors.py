@@ -42,3 +42,13 @@ class CartClosed(Conflict):
 class ShippingUnavailable(InvalidInput):
     code = "shipping_unavailable"
     default_message = "There is no shipping to this destination."
+
+
+class OrderPaid(Conflict):
+    code = "order_paid"
+    default_message = "This order has been paid: refund it before cancelling."
+
+
+class OrderFulfilled(Conflict):
+    code = "order_fulfilled"
+    default_message = "Part of this order has already been handed over or shipped: take a return instead."

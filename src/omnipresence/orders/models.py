@@ -116,6 +116,13 @@ class Order(SaleAttribution):
         PLACED = "placed", _("Placed")
         CANCELLED = "cancelled", _("Cancelled")
 
+    class PaymentStatus(models.TextChoices):
+        UNPAID = "unpaid", _("Unpaid")
+        PARTIALLY_PAID = "partially_paid", _("Partially paid")
+        PAID = "paid", _("Paid")
+        PARTIALLY_REFUNDED = "partially_refunded", _("Partially refunded")
+        REFUNDED = "refunded", _("Refunded")
+
     boutique = models.ForeignKey(Boutique, on_delete=models.CASCADE, related_name="+")
     cart = models.OneToOneField(Cart, null=True, blank=True, on_delete=models.SET_NULL, related_name="order")
     idempotency_key = models.CharField(max_length=80, blank=True)
@@ -130,6 +137,14 @@ class Order(SaleAttribution):
     total = models.BigIntegerField()
     code = models.CharField(max_length=40, blank=True)
     promotions = models.JSONField(default=list, help_text="The promotions applied, as priced")
+    # Written only by payments (through orders.services.order_payments_set), from its Payment and
+    # Refund rows: captured and refunded minor units, and the state they make.
+    payment_status = models.CharField(max_length=18, choices=PaymentStatus.choices, default=PaymentStatus.UNPAID)
+    amount_paid = models.BigIntegerField(default=0, help_text="Captured, minor units")
+    amount_refunded = models.BigIntegerField(default=0, help_text="Refunded, minor units")
+    payment_due_at = models.DateTimeField(
+        null=True, blank=True, help_text="An unpaid order is cancelled (its units released) after this"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -139,13 +154,25 @@ class Order(SaleAttribution):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["boutique", "channel", "created_at"])]
+        indexes = [
+            models.Index(fields=["boutique", "channel", "created_at"]),
+            models.Index(fields=["status", "payment_status", "payment_due_at"], name="order_payment_due"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["boutique", "idempotency_key"], condition=~Q(idempotency_key=""),
                 name="order_idempotency_key_unique",
             ),
+            models.CheckConstraint(
+                condition=Q(amount_refunded__gte=0, amount_refunded__lte=models.F("amount_paid")),
+                name="order_refunded_within_paid",
+            ),
         ]  # fmt: skip
+
+    @property
+    def balance(self) -> int:
+        """What the client still owes (negative: owed back to her)."""
+        return self.total - (self.amount_paid - self.amount_refunded)
 
     def __str__(self) -> str:
         return f"Order {self.pk} ({self.channel}, {self.status})"

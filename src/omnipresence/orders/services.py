@@ -7,16 +7,25 @@ inventory's holds_place, in primary-key order). No lock is held across an outsid
 
 from collections import defaultdict, deque
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from omnipresence.catalog.models import Variant
+from omnipresence.core import hooks
 from omnipresence.core.errors import Conflict, InsufficientStock, InvalidInput
 from omnipresence.inventory import services as inventory
 from omnipresence.inventory.models import Hold
 from omnipresence.inventory.selectors import availability_for_variants
-from omnipresence.orders.errors import CartClosed, CouponError, CurrencyMismatch, ShippingUnavailable
+from omnipresence.orders.errors import (
+    CartClosed,
+    CouponError,
+    CurrencyMismatch,
+    OrderFulfilled,
+    OrderPaid,
+    ShippingUnavailable,
+)
 from omnipresence.orders.models import (
     Campaign,
     Cart,
@@ -54,7 +63,7 @@ from omnipresence.stores.models import Location
 
 __all__ = [
     "campaign_create", "cart_checkout", "cart_code_apply", "cart_code_remove", "cart_create", "cart_line_set",
-    "cart_price", "cart_update", "code_issue", "order_cancel", "shipping_rule_create",
+    "cart_price", "cart_update", "code_issue", "order_cancel", "order_payments_set", "shipping_rule_create",
 ]  # fmt: skip
 
 MAX_LINES = 100
@@ -372,15 +381,18 @@ def _holds_take(
     return taken
 
 
-def cart_checkout(*, actor: Actor, cart: Cart, idempotency_key: str | None = None) -> Order:
+def cart_checkout(
+    *, actor: Actor, cart: Cart, idempotency_key: str | None = None, payment_due_at: datetime | None = None
+) -> Order:
     """Turn the cart into an order: re-price, count the coupon, take allocation holds (all lines or
     none) and snapshot the lines, in one transaction. Idempotent: a cart (or a key) that already
-    made an order returns that order, with one set of holds and one redemption."""
+    made an order returns that order, with one set of holds and one redemption. An order still
+    unpaid at `payment_due_at` is cancelled by the payments sweep (its units go back)."""
     actor.require(SELL)
     _same_boutique(actor, cart)
     key = _text(idempotency_key or "", "idempotency_key", 80)
     try:
-        return _checkout(actor, cart, key)
+        return _checkout(actor, cart, key, payment_due_at)
     except IntegrityError:
         # A concurrent checkout with the same key won the unique constraint: return its order.
         existing = _existing_order(cart, key)
@@ -398,7 +410,7 @@ def _existing_order(cart: Cart, key: str) -> Order | None:
     return order
 
 
-def _checkout(actor: Actor, cart: Cart, key: str) -> Order:
+def _checkout(actor: Actor, cart: Cart, key: str, payment_due_at: datetime | None) -> Order:
     with transaction.atomic():
         # The cart row lock serialises checkouts of one cart (SQLite: the IMMEDIATE transaction does).
         locked = Cart.objects.select_for_update().select_related("boutique").get(pk=cart.pk)
@@ -427,7 +439,7 @@ def _checkout(actor: Actor, cart: Cart, key: str) -> Order:
             total=breakdown.total, code=coupon.code if coupon else "",
             promotions=[{"id": p.id, "name": p.name, "kind": p.kind, "code": p.code, "amount": p.amount}
                         for p in breakdown.promotions],
-            created_by_id=actor.user_id, created_by_label=actor.label[:120],
+            created_by_id=actor.user_id, created_by_label=actor.label[:120], payment_due_at=payment_due_at,
         )  # fmt: skip
         # Counters before stock rows (the lock order); a limit reached rolls everything back.
         campaigns = {c.pk: c for c in Campaign.objects.filter(pk__in=[p.id for p in breakdown.promotions])}
@@ -454,15 +466,26 @@ def _checkout(actor: Actor, cart: Cart, key: str) -> Order:
                 for location, hold in taken[line.pk]
             )
         Cart.objects.filter(pk=locked.pk).update(status=Cart.Status.CHECKED_OUT, updated_at=timezone.now())
+        hooks.emit("order.placed", order_id=order.pk)
     return access_order(actor, order.pk)
 
 
 def order_cancel(*, actor: Actor, order: Order, reason: str = "") -> Order:
     """Cancel an order: its coupon uses are given back and its allocation holds released. Safe to
-    call twice (a cancelled order is returned as it is)."""
+    call twice (a cancelled order is returned as it is). Refused while money is held for it (refund
+    first: payments.order_refund_and_cancel) or once units have left (a return is the way back)."""
     actor.require(SELL)
     _same_boutique(actor, order)
     with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if locked.status == Order.Status.PLACED:
+            if locked.amount_paid - locked.amount_refunded > 0:
+                raise OrderPaid()
+            if Hold.objects.filter(
+                pk__in=OrderAllocation.objects.filter(line__order=order).values("hold_id"),
+                status=Hold.Status.CONSUMED,
+            ).exists():
+                raise OrderFulfilled()
         if not Order.objects.filter(pk=order.pk, status=Order.Status.PLACED).update(
             status=Order.Status.CANCELLED, cancelled_at=timezone.now()
         ):
@@ -480,7 +503,31 @@ def order_cancel(*, actor: Actor, order: Order, reason: str = "") -> Order:
             inventory.hold_release(
                 actor=actor, hold=hold, reason=_text(reason, "reason", 200) or "order cancelled"
             )
+        hooks.emit("order.cancelled", order_id=order.pk)
     return access_order(actor, order.pk)
+
+
+def order_payments_set(*, order_id: int, paid: int, refunded: int) -> Order:
+    """Record what payments captured and refunded for an order (payments calls this, inside its own
+    transaction, with its sums) and derive the payment status. Emits "order.paid" the first time
+    the order is paid in full."""
+    if paid < 0 or not 0 <= refunded <= paid:
+        raise InvalidInput("Refunds cannot exceed what was paid.", code="invalid_amount")
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        net = paid - refunded
+        if net >= order.total and (paid > 0 or order.total == 0):
+            status = Order.PaymentStatus.PAID
+        elif net > 0:
+            status = Order.PaymentStatus.PARTIALLY_REFUNDED if refunded else Order.PaymentStatus.PARTIALLY_PAID
+        else:
+            status = Order.PaymentStatus.REFUNDED if refunded else Order.PaymentStatus.UNPAID
+        became_paid = status == Order.PaymentStatus.PAID and order.payment_status != Order.PaymentStatus.PAID
+        Order.objects.filter(pk=order_id).update(amount_paid=paid, amount_refunded=refunded, payment_status=status)
+        order.amount_paid, order.amount_refunded, order.payment_status = paid, refunded, status
+        if became_paid:
+            hooks.emit("order.paid", order_id=order_id)
+    return order
 
 
 def shipping_rule_create(
