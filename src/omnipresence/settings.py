@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "omnipresence.inventory",
     "omnipresence.search",
     "omnipresence.orders",
+    "omnipresence.payments",
+    "omnipresence.fulfilment",
     "omnipresence.storefront",
     "omnipresence.console",
     "omnipresence.demo",

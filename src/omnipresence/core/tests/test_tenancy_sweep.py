@@ -7,6 +7,7 @@ no row of A may change. A new endpoint fails this module until it has a row in O
 """
 
 import hashlib
+import importlib
 import io
 import json
 
@@ -22,10 +23,33 @@ from omnipresence.catalog import services as catalog
 from omnipresence.conftest import make_staff
 from omnipresence.inventory import services as inventory
 from omnipresence.inventory.models import TransferLine
-from omnipresence.orders.tests.sweep import sweep_ids, sweep_operations
 from omnipresence.stores import services as stores
 
 PREFIX = "/api/v1"
+
+# Apps with a tests/sweep.py: sweep_ids(world) -> path ids, sweep_operations(world) -> rows,
+# and optionally PUBLIC, the operations of theirs anyone may call.
+SWEEP_APPS = ("orders", "payments", "fulfilment")
+
+
+def _sweep_modules():
+    modules = []
+    for app in SWEEP_APPS:
+        try:
+            modules.append(importlib.import_module(f"omnipresence.{app}.tests.sweep"))
+        except ModuleNotFoundError as error:
+            if error.name != f"omnipresence.{app}.tests.sweep":
+                raise
+    return modules
+
+
+def sweep_ids(world: dict) -> dict:
+    return {key: value for module in _sweep_modules() for key, value in module.sweep_ids(world).items()}
+
+
+def sweep_operations(world: dict) -> dict:
+    return {key: value for module in _sweep_modules() for key, value in module.sweep_operations(world).items()}
+
 
 # Operations anyone may call: they must never show drafts or another boutique's rows.
 PUBLIC = {
@@ -38,6 +62,7 @@ PUBLIC = {
     ("GET", "/boutiques/{slug}/products/{ref}/availability"),
     ("GET", "/boutiques/{slug}/search"),
     ("GET", "/search"),
+    *(operation for module in _sweep_modules() for operation in getattr(module, "PUBLIC", ())),
 }
 
 
