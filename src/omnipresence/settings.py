@@ -176,8 +176,47 @@ IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 20 * 1024 * 1024))
 IMAGE_MAX_BYTES = int(os.environ.get("IMAGE_MAX_BYTES", 8 * 1024 * 1024))
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", 200_000))
 
+# Payments: the provider clients pay online with ("sandbox": the built-in test page; "stripe").
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "https://api.stripe.com")
+PAYMENTS_ONLINE_PROVIDER = os.environ.get("PAYMENTS_ONLINE_PROVIDER", "stripe" if STRIPE_SECRET_KEY else "sandbox")
+# Pay links: how long one lasts by default and at most (hours); a reminder goes out after this share
+# of its life if it is still unpaid. A web order left unpaid is cancelled after CHECKOUT_PAYMENT_MINUTES.
+PAY_LINK_HOURS = int(os.environ.get("PAY_LINK_HOURS", 48))
+PAY_LINK_MAX_HOURS = 24 * 14
+PAY_LINK_REMINDER_AFTER = 0.5
+CHECKOUT_PAYMENT_MINUTES = int(os.environ.get("CHECKOUT_PAYMENT_MINUTES", 30))
+# Absolute address of the site, for links in emails (pay links, reminders).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Omnipresence <no-reply@omnipresence.local>")
+# Outgoing email. The embedded install writes each message to a file in the data dir (read them
+# there); EMAIL_HOST sends through that SMTP server instead.
+if os.environ.get("EMAIL_HOST"):
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": os.environ["EMAIL_HOST"],
+                "port": int(os.environ.get("EMAIL_PORT", 587)),
+                "username": os.environ.get("EMAIL_HOST_USER", ""),
+                "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+                "use_tls": env_bool("EMAIL_USE_TLS", True),
+            },
+        }
+    }
+else:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": os.environ.get("EMAIL_FILE_PATH", str(DATA_DIR / "mail"))},
+        }
+    }
+
 # Default hold lifetimes per kind (minutes); associates may choose another expiry.
 HOLD_TTL_MINUTES = {"cart": 20, "client": 48 * 60, "order": None, "live": 10}
+# Days a ready click & collect order waits at the shop before its units go back on sale.
+PICKUP_HOLD_DAYS = int(os.environ.get("PICKUP_HOLD_DAYS", 7))
 
 LOGGING = {
     "version": 1,

@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("console/", include("omnipresence.console.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("pay/", include("omnipresence.payments.urls")),
     path("", include("omnipresence.storefront.urls")),
 ]
 

@@ -170,6 +170,11 @@ class OrderOut(AttributionOut):
     total: int
     code: str
     promotions: list[PromotionOut]
+    payment_status: str
+    amount_paid: int
+    amount_refunded: int
+    balance: int
+    payment_due_at: datetime | None
     created_by: str
     created_at: datetime
     cancelled_at: datetime | None
@@ -181,7 +186,9 @@ def _order_out(order: Order) -> dict:
         **_attribution(order), "id": order.pk, "cart_id": order.cart_id, "status": order.status,
         "currency": order.currency, "prices_include_tax": order.prices_include_tax, "subtotal": order.subtotal,
         "discount": order.discount, "shipping": order.shipping, "tax": order.tax, "total": order.total,
-        "code": order.code, "promotions": order.promotions, "created_by": order.created_by_label,
+        "code": order.code, "promotions": order.promotions, "payment_status": order.payment_status,
+        "amount_paid": order.amount_paid, "amount_refunded": order.amount_refunded, "balance": order.balance,
+        "payment_due_at": order.payment_due_at, "created_by": order.created_by_label,
         "created_at": order.created_at, "cancelled_at": order.cancelled_at,
         "lines": [
             {"id": line.pk, "sku": line.sku, "title": line.title, "variant_label": line.variant_label,

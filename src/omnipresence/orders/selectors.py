@@ -5,6 +5,7 @@ from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 
 from omnipresence.core.errors import NotFound
+from omnipresence.inventory.models import Hold
 from omnipresence.orders.models import (
     Campaign,
     Cart,
@@ -140,3 +141,11 @@ def access_associate(actor: Actor, username: str):
     if member is None:
         raise NotFound(f"No associate '{username[:150]}' in this boutique.", code="associate_not_found")
     return member.user
+
+
+def order_handed_over(order: Order) -> bool:
+    """Whether any of the order's units have left (a consumed allocation hold): then it cannot be
+    cancelled, only returned."""
+    return Hold.objects.filter(
+        pk__in=OrderAllocation.objects.filter(line__order=order).values("hold_id"), status=Hold.Status.CONSUMED
+    ).exists()

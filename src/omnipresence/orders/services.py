@@ -57,13 +57,20 @@ from omnipresence.orders.promotions import (
     redemption_record,
     redemptions_release,
 )
-from omnipresence.orders.selectors import SELL, access_cart, access_order, automatic_campaigns, shipping_rules
+from omnipresence.orders.selectors import (
+    SELL,
+    access_cart,
+    access_order,
+    automatic_campaigns,
+    order_handed_over,
+    shipping_rules,
+)
 from omnipresence.stores.access import Actor
 from omnipresence.stores.models import Location
 
 __all__ = [
     "campaign_create", "cart_checkout", "cart_code_apply", "cart_code_remove", "cart_create", "cart_line_set",
-    "cart_price", "cart_update", "code_issue", "order_cancel", "order_payments_set", "shipping_rule_create",
+    "cart_price", "cart_update", "code_issue", "order_cancel", "order_payment_due_set", "order_payments_set", "shipping_rule_create",
 ]  # fmt: skip
 
 MAX_LINES = 100
@@ -481,10 +488,7 @@ def order_cancel(*, actor: Actor, order: Order, reason: str = "") -> Order:
         if locked.status == Order.Status.PLACED:
             if locked.amount_paid - locked.amount_refunded > 0:
                 raise OrderPaid()
-            if Hold.objects.filter(
-                pk__in=OrderAllocation.objects.filter(line__order=order).values("hold_id"),
-                status=Hold.Status.CONSUMED,
-            ).exists():
+            if order_handed_over(locked):
                 raise OrderFulfilled()
         if not Order.objects.filter(pk=order.pk, status=Order.Status.PLACED).update(
             status=Order.Status.CANCELLED, cancelled_at=timezone.now()
@@ -505,6 +509,11 @@ def order_cancel(*, actor: Actor, order: Order, reason: str = "") -> Order:
             )
         hooks.emit("order.cancelled", order_id=order.pk)
     return access_order(actor, order.pk)
+
+
+def order_payment_due_set(*, order_id: int, payment_due_at: datetime | None) -> None:
+    """When an unpaid order gives its units back (a pay link sent for it lasts until it expires)."""
+    Order.objects.filter(pk=order_id).update(payment_due_at=payment_due_at)
 
 
 def order_payments_set(*, order_id: int, paid: int, refunded: int) -> Order:

@@ -25,6 +25,7 @@ MANAGER_PERMISSIONS = ASSOCIATE_PERMISSIONS | {
     "inventory.count",
     "imports.run",
     "locations.edit",
+    "payments.refund",
 }
 OWNER_PERMISSIONS = MANAGER_PERMISSIONS | {"tokens.manage", "staff.manage", "boutique.edit"}
 ROLE_PERMISSIONS = {
@@ -46,6 +47,7 @@ SCOPE_PERMISSIONS = {
         "imports.run",
     },
     "locations:write": {"locations.edit"},
+    "payments:write": {"payments.refund"},
 }
 ALL_SCOPES = tuple(SCOPE_PERMISSIONS)
 TOKEN_PREFIX = "omni_"

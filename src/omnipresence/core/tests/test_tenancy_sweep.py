@@ -136,7 +136,8 @@ def operations_for(world: dict) -> dict[tuple[str, str], dict]:
 
 
 def call(client: Client, method: str, path: str, spec: dict, ids: dict):
-    url = PREFIX + path.format(**ids)
+    # A row may name its own objects for some path ids (`"ids": {...}`), e.g. an order of its own.
+    url = PREFIX + path.format(**{**ids, **spec.get("ids", {})})
     if "files" in spec:
         field, filename, content = spec["files"]
         return client.post(url, {field: SimpleUploadedFile(filename, content)})
