@@ -55,3 +55,26 @@ def subscribe(event: str, callback: Callable[..., None]) -> None:
 def emit(event: str, **payload) -> None:
     for callback in _subscribers.get(event, ()):
         callback(**payload)
+
+
+# Periodic sweeps (expired holds, pay links, unpaid orders, uncollected pickups): each app
+# registers its own; the embedded server's sweeper thread and `omnipresence sweep` run them all.
+_sweeps: dict[str, Callable[[], object]] = {}
+
+
+def on_sweep(name: str, callback: Callable[[], object]) -> None:
+    _sweeps[name] = callback
+
+
+def run_sweeps() -> dict[str, object]:
+    """Run every sweep; one that fails is logged and does not stop the others."""
+    import logging
+
+    results: dict[str, object] = {}
+    for name, callback in _sweeps.items():
+        try:
+            results[name] = callback()
+        except Exception:
+            logging.getLogger(__name__).exception("sweep %s failed", name)
+            results[name] = "failed"
+    return results

@@ -23,6 +23,7 @@ from omnipresence.demo.images import COLOURS, product_picture
 from omnipresence.inventory import services as inventory
 from omnipresence.inventory.models import Movement, Stock
 from omnipresence.orders.demo import seed_orders
+from omnipresence.payments.demo import seed_payments
 from omnipresence.stores import services as stores
 from omnipresence.stores.access import actor_for_user, system_actor
 from omnipresence.stores.models import Boutique, Location
@@ -311,8 +312,10 @@ def seed_demo(*, scale: int = 1, log=print) -> list[Boutique]:
             users = _staff(spec, boutique, locations)
         held = _holds(boutique, users[2:], rng)
         orders = seed_orders(boutique, log=lambda *_: None)
+        paid = seed_payments(boutique, log=lambda *_: None)
         log(f"  {spec.name}: {Product.objects.filter(boutique=boutique).count()} products, "
-            f"{variant_count} variants, {len(locations)} locations, {held} client holds, {orders} orders")  # fmt: skip
+            f"{variant_count} variants, {len(locations)} locations, {held} client holds, {orders} orders, "
+            f"{paid['payments']} payments, {paid['pay_links']} pay links")  # fmt: skip
         created.append(boutique)
     if created:
         _rebuild_search(log)

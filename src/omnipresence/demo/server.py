@@ -1,4 +1,4 @@
-"""Running the ASGI server (uvicorn) with an in-process hold sweeper for the embedded install."""
+"""Running the ASGI server (uvicorn) with an in-process sweeper for the embedded install."""
 
 import logging
 import threading
@@ -10,9 +10,10 @@ log = logging.getLogger(__name__)
 
 
 def start_sweeper(every_seconds: int = 60) -> threading.Event:
-    """Expire overdue holds every minute in a daemon thread (the scale-out setup runs
-    `omnipresence sweep_holds --every 60` as its own process instead)."""
-    from omnipresence.inventory.services import holds_sweep
+    """Run every app's sweep (expired holds, pay links, unpaid orders, uncollected pickups) every
+    minute in a daemon thread (the scale-out setup runs `omnipresence sweep --every 60` as its
+    own process instead)."""
+    from omnipresence.core.hooks import run_sweeps
 
     stop = threading.Event()
 
@@ -20,13 +21,13 @@ def start_sweeper(every_seconds: int = 60) -> threading.Event:
         while not stop.wait(every_seconds):
             try:
                 close_old_connections()
-                holds_sweep()
+                run_sweeps()
             except Exception:
-                log.exception("hold sweep failed")
+                log.exception("sweep failed")
             finally:
                 close_old_connections()
 
-    threading.Thread(target=loop, name="hold-sweeper", daemon=True).start()
+    threading.Thread(target=loop, name="sweeper", daemon=True).start()
     return stop
 
 

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class PaymentsConfig(AppConfig):
     name = "omnipresence.payments"
     label = "payments"
+
+    def ready(self) -> None:
+        from omnipresence.core.hooks import on_sweep
+        from omnipresence.payments.pay_links import pay_links_sweep
+
+        on_sweep("pay_links", pay_links_sweep)

@@ -116,6 +116,24 @@ def test_sweep_holds_once(world_a, associate_actor):
     assert hold.status == "expired"
 
 
+def test_sweep_runs_every_apps_sweep(world_a, associate_actor):
+    from omnipresence.orders import services as orders
+    from omnipresence.payments import pay_links
+
+    hold = hold_place(actor=associate_actor, location=world_a["shop"], variant=world_a["variants"][0], quantity=1)
+    Hold.objects.filter(pk=hold.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    cart = orders.cart_create(actor=associate_actor, channel="chat")
+    orders.cart_line_set(actor=associate_actor, cart=cart, variant=world_a["variants"][1], quantity=1,
+                         fulfilment="pickup", location=world_a["shop"])  # fmt: skip
+    link = pay_links.pay_link_create(actor=associate_actor, cart=cart, hours=1)
+    type(link).objects.filter(pk=link.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    out, _ = run("sweep")
+    assert "holds: 1" in out and "'expired': 1" in out
+    assert Order.objects.get(pk=link.order_id).status == "cancelled"
+    hold.refresh_from_db()
+    assert hold.status == "expired"
+
+
 @pytest.mark.django_db
 def test_serve_refuses_without_secret_key(settings):
     settings.SECRET_KEY = "insecure-omnipresence-default-key-set-SECRET_KEY-in-production"

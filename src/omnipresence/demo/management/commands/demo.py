@@ -7,6 +7,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from omnipresence.demo.seed import DEMO_PASSWORD, SPECS, seed_demo
+from omnipresence.payments.demo import demo_pay_link
+from omnipresence.payments.pay_links import pay_link_path
 from omnipresence.stores.models import ApiToken, Boutique, StaffMember
 from omnipresence.stores.services import api_token_create
 
@@ -75,4 +77,10 @@ class Command(BaseCommand):
             w(f"API token for {boutique.name}: {key}")
             w(f"  curl -H 'Authorization: Bearer {key}' {base}/api/v1/boutiques/{boutique.slug}/holds")
             w("Coupon valid in every channel of every demo boutique: WELCOME10 (10% off, once per client)")
+        for spec in SPECS:
+            boutique = Boutique.objects.filter(slug=spec.slug).first()
+            link = demo_pay_link(boutique) if boutique else None
+            if link is not None:
+                w(f"Pay link sent to {link.order.client_name} by {boutique.name}: {base}{pay_link_path(link)}")
+        w("  (sandbox test card: 4242 4242 4242 4242; emails are written to the data folder's mail/)")
         w("")
