@@ -11,7 +11,7 @@ from omnipresence.inventory.selectors import ledger_check
 from omnipresence.orders.models import Order
 from omnipresence.orders.tests.test_concurrency import run_clients
 from omnipresence.payments import pay_links, services
-from omnipresence.payments.models import Payment, PayLink, Refund, SandboxCharge
+from omnipresence.payments.models import PayLink, Payment, Refund, SandboxCharge
 from omnipresence.payments.providers import get_provider
 
 pytestmark = pytest.mark.django_db(transaction=True)
