@@ -15,6 +15,7 @@ from omnipresence.core.errors import DomainError
 from omnipresence.inventory.api import router as inventory_router
 from omnipresence.orders.api import router as orders_router
 from omnipresence.payments.api import router as payments_router
+from omnipresence.returns.api import router as returns_router
 from omnipresence.search.api import router as search_router
 from omnipresence.stores.api import router as stores_router
 
@@ -107,3 +108,4 @@ api.add_router("/", imports_router)
 api.add_router("/", search_router)
 api.add_router("/", orders_router)
 api.add_router("/", payments_router)
+api.add_router("/", returns_router)

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "omnipresence.orders",
     "omnipresence.payments",
     "omnipresence.fulfilment",
+    "omnipresence.returns",
     "omnipresence.storefront",
     "omnipresence.console",
     "omnipresence.demo",

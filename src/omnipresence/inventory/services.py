@@ -112,6 +112,21 @@ def stock_receive(
     return movement
 
 
+def stock_return(
+    *, actor: Actor, location: Location, variant: Variant, quantity: int, reason: str = "", reference: str = ""
+) -> Movement:
+    """A client's return put back on sale at `location` (a Return movement in the ledger)."""
+    actor.require("inventory.hold")  # whoever sells takes returns back
+    _same_boutique(actor, location, variant)
+    quantity = _quantity(quantity)
+    with transaction.atomic():
+        stock = _stock_get_or_create(location, variant)
+        Stock.objects.filter(pk=stock.pk).update(on_hand=F("on_hand") + quantity)
+        movement = _record(actor, stock, Movement.Kind.RETURN, quantity, reason, reference)
+    _announce(actor.boutique.pk, {variant.product_id})
+    return movement
+
+
 def stock_adjust(
     *, actor: Actor, location: Location, variant: Variant, delta: int, reason: str
 ) -> Movement:

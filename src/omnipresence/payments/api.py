@@ -6,17 +6,30 @@ from typing import Literal
 from django.http import HttpResponse
 from ninja import Field, Router, Schema, Status
 
-from omnipresence.core.api import AUTH, ERRORS, ID, PUBLIC_ERRORS, SLUG, Input, Num, Text, request_actor
+from omnipresence.core.api import (
+    AUTH,
+    ERRORS,
+    ID,
+    PUBLIC_ERRORS,
+    SLUG,
+    Input,
+    Moment,
+    Num,
+    Text,
+    request_actor,
+)
+from omnipresence.core.errors import InvalidInput
 from omnipresence.orders.selectors import access_cart, access_order
-from omnipresence.payments import pay_links, services
-from omnipresence.payments.models import PayLink, Payment, Refund
+from omnipresence.payments import gift_cards, pay_links, services
+from omnipresence.payments.models import GiftCard, PayLink, Payment, Refund
 from omnipresence.payments.selectors import access_pay_link, access_payment, pay_link_list, payments_of_order
 
 router = Router(tags=["payments"])
 
 KEY = r"^[A-Za-z0-9_.:-]{0,80}$"
-ProviderName = Literal["manual", "sandbox", "stripe"]
-MethodName = Literal["cash", "terminal", "online"]
+ProviderName = Literal["manual", "sandbox", "stripe", "gift_card"]
+MethodName = Literal["cash", "terminal", "online", "gift_card"]
+GIFT_CODE = r"^[A-Za-z0-9 -]{16,24}$"
 ReasonName = Literal[
     "changed_mind", "wrong_size", "faulty", "not_as_described", "late", "order_cancelled", "overpaid", "other"
 ]
@@ -109,6 +122,7 @@ class PaymentIn(Input):
     amount: Num(ge=1, le=10**13) | None = Field(None, description="Minor units; default: all that is owed")
     note: Text(200) = ""
     return_url: Text(2000) = ""
+    gift_card_code: str | None = Field(None, pattern=GIFT_CODE, description="With provider gift_card")
     idempotency_key: str = Field("", pattern=KEY)
 
 
@@ -138,10 +152,16 @@ def payment_create(request, slug: SLUG, order_id: ID, payload: PaymentIn):
     `stripe`) answers with `redirect_url`, the page where the client pays. Partial amounts (a
     deposit, a split between cash and card) are allowed up to what is owed."""
     actor = request_actor(request, slug)
+    order = access_order(actor, order_id)
+    if payload.provider == "gift_card":
+        if not payload.gift_card_code:
+            raise InvalidInput("Give the gift card's code.", code="gift_card_code_required")
+        payment = gift_cards.gift_card_pay(actor=actor, order=order, code=payload.gift_card_code,
+                                           amount=payload.amount, idempotency_key=payload.idempotency_key)  # fmt: skip
+        return Status(201, _payment_out(payment))
     payment = services.payment_start(
-        actor=actor, order=access_order(actor, order_id), provider=payload.provider, method=payload.method,
-        amount=payload.amount, note=payload.note, return_url=payload.return_url,
-        idempotency_key=payload.idempotency_key,
+        actor=actor, order=order, provider=payload.provider, method=payload.method, amount=payload.amount,
+        note=payload.note, return_url=payload.return_url, idempotency_key=payload.idempotency_key,
     )  # fmt: skip
     return Status(201, _payment_out(payment))
 
@@ -197,6 +217,58 @@ def link_revoke(request, slug: SLUG, link_id: ID):
     actor = request_actor(request, slug)
     link = pay_links.pay_link_revoke(actor=actor, link=access_pay_link(actor, link_id))
     return _link_out(access_pay_link(actor, link.pk))
+
+
+class GiftCardIn(Input):
+    amount: Num(ge=1, le=10**13)
+    kind: Literal["gift_card", "store_credit"] = "gift_card"
+    client: Text(254) = Field("", description="Email or phone; required for store credit")
+    client_name: Text(120) = ""
+    note: Text(200) = ""
+    expires_at: Moment | None = None
+
+
+class GiftCardOut(Schema):
+    id: int
+    kind: str
+    last4: str
+    currency: str
+    initial: int
+    balance: int
+    client_ref: str
+    expires_at: datetime | None
+    is_active: bool
+    code: str | None = Field(None, description="Shown once, when issued")
+
+
+class GiftCardCodeIn(Input):
+    code: str = Field(pattern=GIFT_CODE)
+
+
+def _card_out(card: GiftCard, code: str = "") -> dict:
+    return {
+        "id": card.pk, "kind": card.kind, "last4": card.last4, "currency": card.currency, "initial": card.initial,
+        "balance": card.balance, "client_ref": card.client_ref, "expires_at": card.expires_at,
+        "is_active": card.is_active, "code": code or None,
+    }  # fmt: skip
+
+
+@router.post("/boutiques/{slug}/gift-cards", response={201: GiftCardOut, **ERRORS}, auth=AUTH)
+def gift_card_issue(request, slug: SLUG, payload: GiftCardIn):
+    """Issue a gift card or a client's store credit (managers); the code is in this answer only."""
+    actor = request_actor(request, slug)
+    card, code = gift_cards.gift_card_issue(
+        actor=actor, amount=payload.amount, kind=payload.kind, client=payload.client,
+        client_name=payload.client_name, note=payload.note, expires_at=payload.expires_at,
+    )  # fmt: skip
+    return Status(201, _card_out(card, code))
+
+
+@router.post("/boutiques/{slug}/gift-cards/balance", response={200: GiftCardOut, **ERRORS}, auth=AUTH)
+def gift_card_balance(request, slug: SLUG, payload: GiftCardCodeIn):
+    """What a card holds, by its code (sent in the body so it stays out of logs)."""
+    actor = request_actor(request, slug)
+    return _card_out(gift_cards.gift_card_find(actor=actor, code=payload.code))
 
 
 class WebhookOut(Schema):

@@ -20,12 +20,14 @@ class Provider(models.TextChoices):
     MANUAL = "manual", _("Recorded by an associate")
     SANDBOX = "sandbox", _("Sandbox (test cards)")
     STRIPE = "stripe", _("Stripe")
+    GIFT_CARD = "gift_card", _("Gift card or store credit")
 
 
 class Method(models.TextChoices):
     CASH = "cash", _("Cash")
     TERMINAL = "terminal", _("Card terminal")
     ONLINE = "online", _("Online")
+    GIFT_CARD = "gift_card", _("Gift card or store credit")
 
 
 class Payment(models.Model):
@@ -230,3 +232,70 @@ class SandboxRefund(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+
+class GiftCard(models.Model):
+    """A gift card, or store credit given to a client (a return's value, a goodwill gesture): money
+    of the boutique's, spendable in every channel with its code. `balance` always equals the sum of
+    its movements; it is changed only by a conditional update in the same transaction as one."""
+
+    class Kind(models.TextChoices):
+        GIFT_CARD = "gift_card", _("Gift card")
+        STORE_CREDIT = "store_credit", _("Store credit")
+
+    boutique = models.ForeignKey(Boutique, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.GIFT_CARD)
+    code_hash = models.CharField(max_length=64, unique=True)
+    last4 = models.CharField(max_length=4)
+    currency = models.CharField(max_length=3)
+    initial = models.BigIntegerField()
+    balance = models.BigIntegerField()
+    client_ref = models.CharField(max_length=254, blank=True, db_index=True)
+    client_name = models.CharField(max_length=120, blank=True)
+    note = models.CharField(max_length=200, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    issued_by_label = models.CharField(max_length=120, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(balance__gte=0, balance__lte=F("initial")), name="gift_card_balance_in_range"
+            ),
+            models.CheckConstraint(condition=Q(initial__gt=0), name="gift_card_initial_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} …{self.last4} ({self.balance} {self.currency})"
+
+
+class GiftCardMovement(models.Model):
+    class Kind(models.TextChoices):
+        ISSUE = "issue", _("Issued")
+        SPEND = "spend", _("Spent")
+        REFUND = "refund", _("Given back")
+
+    boutique = models.ForeignKey(Boutique, on_delete=models.CASCADE, related_name="+")
+    card = models.ForeignKey(GiftCard, on_delete=models.CASCADE, related_name="movements")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    amount = models.BigIntegerField(help_text="Signed change to the balance")
+    payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # The refund's idempotency key at the card: a refund credited twice is refused by the database.
+    reference = models.CharField(max_length=120, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["card", "reference"], condition=~Q(reference=""), name="gift_card_movement_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount} on card {self.card_id}"

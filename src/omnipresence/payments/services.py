@@ -98,6 +98,8 @@ def payment_start(
     _same_boutique(actor, order)
     if provider not in Provider.values:
         raise InvalidInput(f"Unknown payment provider '{provider[:20]}'.", code="provider_unknown")
+    if provider == Provider.GIFT_CARD:
+        raise InvalidInput("A gift card pays with its code (gift_card_pay).", code="invalid_method")
     adapter = get_provider(provider)
     if adapter.hosted:
         if method != Method.ONLINE:

@@ -6,6 +6,7 @@ from django.conf import settings
 from omnipresence.core.errors import InvalidInput
 
 from .base import PaymentProvider
+from .gift_card import GiftCardProvider
 from .manual import ManualProvider
 from .sandbox import SandboxProvider
 
@@ -17,6 +18,8 @@ def _build(name: str) -> PaymentProvider | None:
         return ManualProvider()
     if name == "sandbox":
         return SandboxProvider()
+    if name == "gift_card":
+        return GiftCardProvider()
     if name == "stripe" and settings.STRIPE_SECRET_KEY:
         from .stripe import StripeProvider
 

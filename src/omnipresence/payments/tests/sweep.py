@@ -2,7 +2,7 @@
 
 from omnipresence.inventory import services as inventory
 from omnipresence.orders import services as orders
-from omnipresence.payments import pay_links, services
+from omnipresence.payments import gift_cards, pay_links, services
 
 # The providers' notifications: anyone may post, only a verified signature is believed.
 PUBLIC = {("POST", "/webhooks/payments/{provider}")}
@@ -27,7 +27,7 @@ def sweep_ids(world: dict) -> dict:
                              location=world["shop2"])  # fmt: skip
         world["payments_sweep"] = {
             "payment_id": payment.pk, "link_id": link.pk, "pay_order_id": order.pk, "spare_cart_id": spare.pk,
-            "provider": "manual",
+            "provider": "manual", "gift_card_code": gift_cards.gift_card_issue(actor=actor, amount=2500)[1],
         }  # fmt: skip
     return world["payments_sweep"]
 
@@ -46,4 +46,6 @@ def sweep_operations(world: dict) -> dict:
         ("GET", "/boutiques/{slug}/pay-links/{link_id}"): {},
         ("POST", "/boutiques/{slug}/pay-links/{link_id}/revoke"): {},
         ("POST", "/boutiques/{slug}/orders/{order_id}/refund-and-cancel"): {"ids": own},
+        ("POST", "/boutiques/{slug}/gift-cards"): {"json": {"amount": 5000, "client": "gift@example.com"}},
+        ("POST", "/boutiques/{slug}/gift-cards/balance"): {"json": {"code": ids["gift_card_code"]}},
     }

@@ -92,3 +92,34 @@ def test_revoking_while_the_client_pays_never_keeps_both_money_and_units_free(wo
     else:
         assert (order.payment_status, PayLink.objects.get(pk=link.pk).status) == ("paid", "paid")
     assert ledger_check(boutique=world_a["boutique"]) == []
+
+
+def test_one_gift_card_spent_from_many_tills_at_once_never_goes_below_zero(world_a, seller, manager_actor,
+                                                                           uk_shipping):  # fmt: skip
+    from omnipresence.inventory import services as inventory
+    from omnipresence.orders import services as orders
+    from omnipresence.payments import gift_cards
+    from omnipresence.payments.models import GiftCard
+    from omnipresence.payments.tests.conftest import cart_with
+
+    inventory.stock_receive(actor=world_a["actor"], location=world_a["shop"], variant=world_a["variants"][2],
+                            quantity=CLIENTS, reason="race")  # fmt: skip
+    placed = [
+        orders.cart_checkout(actor=seller, cart=cart_with(seller, world_a, (2, 1, "pickup", "soho")))
+        for _ in range(CLIENTS)
+    ]
+    card, code = gift_cards.gift_card_issue(actor=manager_actor, amount=100000)  # enough for two coats
+
+    def client(index):
+        try:
+            return gift_cards.gift_card_pay(actor=seller, order=placed[index], code=code, amount=45000).amount
+        except DomainError as error:
+            return error.code
+
+    results, escaped = run_clients(CLIENTS, client)
+
+    assert escaped == []
+    assert results.count(45000) == 2, results
+    assert set(results) - {45000} <= {"gift_card_insufficient"}
+    assert GiftCard.objects.get(pk=card.pk).balance == 10000
+    assert Payment.objects.filter(provider="gift_card").aggregate(s=Sum("amount"))["s"] == 90000

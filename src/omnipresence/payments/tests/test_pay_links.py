@@ -75,7 +75,7 @@ def test_the_client_pays_the_link_in_the_sandbox(world_a, link):
     page = client.get(f"/pay/{pay_links.pay_link_token(link)}/")
     html = page.content.decode()
     assert "Blue Statement Coat" in html and "£450.00" in html and "The coat we spoke about" in html
-    assert page["Referrer-Policy"] == "no-referrer" and page["Cache-Control"] == "no-store"
+    assert page["Referrer-Policy"] == "same-origin" and page["Cache-Control"] == "no-store"
     token, go, paid = pay_through_the_pages(link, client)
     assert paid.status_code == 302 and paid["Location"].endswith(f"/pay/{token}/return/")
     back = client.get(paid["Location"])
