@@ -324,6 +324,32 @@ def hold_extend(*, actor: Actor, hold: Hold, expires_at: datetime | None = None,
     return hold
 
 
+def hold_convert(*, actor: Actor, hold: Hold, kind: str, owner_ref: str, note: str = "") -> Hold:
+    """Turn a live hold into another kind (a client's "put aside" becoming her order's allocation)
+    without giving its units back for a moment: the same row, the counters untouched. The stock row
+    is locked first, so the sweeper cannot expire it half-way."""
+    actor.require("inventory.hold")
+    _same_boutique(actor, hold)
+    if kind not in Hold.Kind.values:
+        raise InvalidInput(f"Unknown hold kind '{kind}'.", code="invalid_hold_kind")
+    with transaction.atomic():
+        stocks_lock([hold.stock_id])
+        now = timezone.now()
+        changed = (
+            Hold.objects.filter(pk=hold.pk, status=Hold.Status.ACTIVE)
+            .exclude(expires_at__lte=now)
+            .update(kind=kind, owner_ref=owner_ref[:80], expires_at=_hold_expiry(kind, None, None),
+                    note=(note or hold.note)[:500])  # fmt: skip
+        )
+        if not changed:
+            hold.refresh_from_db()
+            state = "expired" if hold.status == Hold.Status.ACTIVE else hold.status
+            raise Conflict(f"The hold on {hold.variant.sku} is {state}.", code="hold_not_active",
+                           details={"hold_id": hold.pk})  # fmt: skip
+    hold.refresh_from_db()
+    return hold
+
+
 def hold_consume(*, actor: Actor, hold: Hold, reference: str = "") -> Movement:
     """Sell held units: the hold ends and on-hand drops by the same quantity, together."""
     actor.require("inventory.hold")

@@ -9,6 +9,7 @@ from pydantic import StrictBool
 from omnipresence.catalog.selectors import access_variant
 from omnipresence.core.api import AUTH, ERRORS, ID, PAGE, SLUG, Input, Moment, Num, Text, request_actor
 from omnipresence.core.pagination import MAX_PAGE_SIZE, page_bounds
+from omnipresence.inventory.selectors import access_hold
 from omnipresence.orders import services
 from omnipresence.orders.models import Campaign, Cart, Code, Order
 from omnipresence.orders.pricing import PriceBreakdown
@@ -305,6 +306,36 @@ def cart_price(request, slug: SLUG, cart_id: ID):
     """What the cart costs now, line by line: the same function in every channel."""
     actor = request_actor(request, slug)
     return _price_out(services.cart_price(actor=actor, cart=access_cart(actor, cart_id)))
+
+
+class CartHoldIn(Input):
+    hold_id: Num(ge=1, le=2**62)
+
+
+class FromHoldsIn(Input):
+    hold_ids: list[Num(ge=1, le=2**62)] = Field(min_length=1, max_length=50)
+    channel: ChannelName = "shop"
+    client_email: Text(254) = ""
+    idempotency_key: str = Field("", pattern=r"^[A-Za-z0-9_.:-]{0,80}$")
+
+
+@router.post("/boutiques/{slug}/carts/{cart_id}/holds", response={200: CartOut, **ERRORS}, auth=AUTH)
+def cart_hold_add(request, slug: SLUG, cart_id: ID, payload: CartHoldIn):
+    """Put a client's held units in her cart; checkout turns the hold into the order's allocation."""
+    actor = request_actor(request, slug)
+    cart = services.cart_hold_add(actor=actor, cart=access_cart(actor, cart_id), hold=access_hold(actor, payload.hold_id))
+    return _cart_out(cart)
+
+
+@router.post("/boutiques/{slug}/orders/from-holds", response={201: OrderOut, **ERRORS}, auth=AUTH)
+def order_from_holds(request, slug: SLUG, payload: FromHoldsIn):
+    """A client's holds become her order without the units ever going back on sale."""
+    actor = request_actor(request, slug)
+    order = services.order_from_holds(
+        actor=actor, holds=[access_hold(actor, hold_id) for hold_id in payload.hold_ids], channel=payload.channel,
+        client_email=payload.client_email, idempotency_key=payload.idempotency_key or None,
+    )  # fmt: skip
+    return Status(201, _order_out(order))
 
 
 @router.post("/boutiques/{slug}/carts/{cart_id}/checkout", response={201: OrderOut, **ERRORS}, auth=AUTH)

@@ -92,6 +92,9 @@ class CartLine(models.Model):
     fulfilment = models.CharField(max_length=10, choices=Fulfilment.choices, default=Fulfilment.SHIP)
     # The pickup shop (pickup) or the location that sends it (ship_from); empty for ship.
     location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Units already put aside for this client at `location`: checkout turns this hold into the
+    # order's allocation instead of taking new units (none are given back in between).
+    hold = models.ForeignKey(Hold, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["id"]

@@ -70,7 +70,7 @@ from omnipresence.stores.models import Location
 
 __all__ = [
     "campaign_create", "cart_checkout", "cart_code_apply", "cart_code_remove", "cart_create", "cart_line_set",
-    "cart_price", "cart_update", "code_issue", "order_cancel", "order_payment_due_set", "order_payments_set", "shipping_rule_create",
+    "cart_hold_add", "cart_price", "cart_update", "code_issue", "order_from_holds", "order_cancel", "order_payment_due_set", "order_payments_set", "shipping_rule_create",
 ]  # fmt: skip
 
 MAX_LINES = 100
@@ -204,8 +204,13 @@ def cart_line_set(
         ).first()
         if quantity == 0:
             if line is not None:
-                line.delete()
+                line.delete()  # a client hold it came from stays as it was
         elif line is not None:
+            if line.hold_id and quantity < line.hold.quantity:
+                raise InvalidInput(
+                    f"{line.hold.quantity} of these are put aside for the client: release the hold to sell fewer.",
+                    code="below_hold",
+                )  # fmt: skip
             CartLine.objects.filter(pk=line.pk).update(quantity=quantity)
         else:
             if CartLine.objects.filter(cart=cart).count() >= MAX_LINES:
@@ -214,6 +219,64 @@ def cart_line_set(
                                     location=location)  # fmt: skip
         Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
     return access_cart(actor, cart.pk)
+
+
+def cart_hold_add(*, actor: Actor, cart: Cart, hold: Hold) -> Cart:
+    """Put units a client already has aside (a "put it aside for you" hold) in her cart: collected
+    at the hold's shop (or sent from it), and kept by that same hold until checkout turns it into
+    the order's allocation — the units are never back on sale in between."""
+    actor.require(SELL)
+    _same_boutique(actor, cart, hold)
+    now = timezone.now()
+    if hold.status != Hold.Status.ACTIVE or (hold.expires_at is not None and hold.expires_at <= now):
+        raise Conflict("This hold has ended; hold the piece again.", code="hold_not_active")
+    if hold.kind not in (Hold.Kind.CLIENT, Hold.Kind.CART):
+        raise InvalidInput("Only a client's or a cart's hold can go into a cart.", code="invalid_hold_kind")
+    fulfilment = Fulfilment.PICKUP if hold.location.offers_pickup else Fulfilment.SHIP_FROM
+    with transaction.atomic():
+        _open_cart_locked(cart)
+        if CartLine.objects.filter(hold=hold).exclude(cart=cart).filter(cart__status=Cart.Status.OPEN).exists():
+            raise Conflict("This hold is already in another open cart.", code="hold_in_cart")
+        line = CartLine.objects.filter(cart=cart, variant=hold.variant, fulfilment=fulfilment,
+                                       location=hold.location).first()  # fmt: skip
+        if line is None:
+            if CartLine.objects.filter(cart=cart).count() >= MAX_LINES:
+                raise InvalidInput(f"A cart has at most {MAX_LINES} lines.", code="too_many_lines")
+            CartLine.objects.create(cart=cart, variant=hold.variant, quantity=hold.quantity, fulfilment=fulfilment,
+                                    location=hold.location, hold=hold)  # fmt: skip
+        elif line.hold_id not in (None, hold.pk):
+            raise Conflict("That line already comes from another hold.", code="line_has_hold")
+        elif line.hold_id is None:
+            CartLine.objects.filter(pk=line.pk).update(quantity=line.quantity + hold.quantity, hold=hold)
+        Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
+    return access_cart(actor, cart.pk)
+
+
+def order_from_holds(
+    *, actor: Actor, holds: list[Hold], channel: str = Channel.SHOP, client_email: str = "", client_phone: str = "",
+    idempotency_key: str | None = None, payment_due_at: datetime | None = None,
+) -> Order:  # fmt: skip
+    """A client's holds become her order (she comes in to pay, or is sent a pay link): the units
+    stay hers throughout, and the sale is credited to the associate who put them aside."""
+    actor.require(SELL)
+    if not holds:
+        raise InvalidInput("Give the holds to turn into an order.", code="empty_hold")
+    first = holds[0]
+    contact = first.client_contact or ""
+    email = client_email or (contact if "@" in contact else "")
+    phone = client_phone or ("" if "@" in contact else contact)
+    associate = first.created_by if first.created_by_id else None
+    if associate is not None and not associate.memberships.filter(boutique=actor.boutique, is_active=True).exists():
+        associate = None
+    with transaction.atomic():
+        cart = cart_create(
+            actor=actor, channel=channel, client_name=first.client_name, client_email=email,
+            client_phone=phone if phone.startswith("+") else "", associate=associate, source_kind=SourceKind.HOLD,
+            source_ref=",".join(str(h.pk) for h in holds)[:120],
+        )  # fmt: skip
+        for hold in holds:
+            cart_hold_add(actor=actor, cart=cart, hold=hold)
+        return cart_checkout(actor=actor, cart=cart, idempotency_key=idempotency_key, payment_due_at=payment_due_at)
 
 
 def cart_code_apply(*, actor: Actor, cart: Cart, code: str) -> Cart:
@@ -249,7 +312,7 @@ def _coupon_error(problem: PricingProblem) -> CouponError | CurrencyMismatch:
 def _lines(cart: Cart) -> list[CartLine]:
     return list(
         CartLine.objects.filter(cart=cart)
-        .select_related("variant__product__category", "location")
+        .select_related("variant__product__category", "location", "hold__location", "hold__variant")
         .order_by("id")
     )
 
@@ -318,6 +381,7 @@ def _price_with_code(cart: Cart, lines: list[CartLine] | None = None) -> tuple[P
 class _Need:
     line: CartLine
     places: list[tuple[Location, int]]
+    hold: Hold | None = None  # a client hold this line's units already sit in (converted, not re-taken)
 
 
 def _allocation_plan(cart: Cart, lines: list[CartLine]) -> list[_Need]:
@@ -339,10 +403,15 @@ def _allocation_plan(cart: Cart, lines: list[CartLine]) -> list[_Need]:
     plan, short = [], []
     # Lines bound to a location first (the pickup shop is filled first), then routed ship lines.
     ordered = sorted(lines, key=lambda line: (line.fulfilment == Fulfilment.SHIP, line.pk))
+    now = timezone.now()
     for line in ordered:
         need = _Need(line, [])
         candidates = [line.location] if line.location is not None else shippers
         remaining = line.quantity
+        hold = line.hold
+        if hold is not None and hold.status == Hold.Status.ACTIVE and (hold.expires_at is None or hold.expires_at > now):
+            need.hold = hold
+            remaining -= min(hold.quantity, remaining)
         for loc in candidates:
             take = min(remaining, free.get((line.variant_id, loc.pk), 0))
             if take > 0:
@@ -376,13 +445,17 @@ def _holds_take(
         actor=actor, lines=hold_lines, kind=Hold.Kind.ORDER, client_name=cart.client_name[:120],
         client_contact=(cart.client_email or cart.client_phone)[:120], owner_ref=f"order:{order.pk}",
         note=f"{cart.channel} order {order.pk}",
-    )  # fmt: skip
+    ) if hold_lines else []  # fmt: skip
     # holds_place returns them in stock-row order: match each back by (location, variant), in order.
     by_key: dict[tuple[int, int], deque[Hold]] = defaultdict(deque)
     for hold in holds:
         by_key[(hold.location_id, hold.variant_id)].append(hold)
     taken: dict[int, list[tuple[Location, Hold]]] = defaultdict(list)
     for need in plan:
+        if need.hold is not None:
+            converted = inventory.hold_convert(actor=actor, hold=need.hold, kind=Hold.Kind.ORDER,
+                                               owner_ref=f"order:{order.pk}", note=f"{cart.channel} order {order.pk}")  # fmt: skip
+            taken[need.line.pk].append((converted.location, converted))
         for location, _ in need.places:
             taken[need.line.pk].append((location, by_key[(location.pk, need.line.variant_id)].popleft()))
     return taken

@@ -1,6 +1,7 @@
 """Objects of the orders app for the tenancy sweep (core/tests/test_tenancy_sweep.py): made once
 per world, through the services."""
 
+from omnipresence.inventory import services as inventory
 from omnipresence.orders import services
 
 
@@ -15,14 +16,24 @@ def sweep_ids(world: dict) -> dict:
                                location=world["shop"])  # fmt: skip
         order = services.cart_checkout(actor=actor, cart=placed)
         cart = services.cart_create(actor=actor, channel="web", client_email="other@example.com")
-        world["orders_sweep"] = {"cart_id": cart.pk, "order_id": order.pk, "campaign_id": campaign.pk}
+        inventory.stock_receive(actor=actor, location=world["shop2"], variant=variant, quantity=2, reason="sweep")
+        held = [
+            inventory.hold_place(actor=actor, location=world["shop2"], variant=variant, quantity=1,
+                                 client_name="Ms Vane", client_contact="vane@example.com")  # fmt: skip
+            for _ in range(2)
+        ]
+        world["orders_sweep"] = {"cart_id": cart.pk, "order_id": order.pk, "campaign_id": campaign.pk,
+                                 "cart_hold_id": held[0].pk, "order_hold_id": held[1].pk}  # fmt: skip
     return world["orders_sweep"]
 
 
 def sweep_operations(world: dict) -> dict:
     """Rows for the sweep table, in an order A's own owner would get each accepted."""
     sku = world["variants"][2].sku
+    ids = sweep_ids(world)
     return {
+        ("POST", "/boutiques/{slug}/carts/{cart_id}/holds"): {"json": {"hold_id": ids["cart_hold_id"]}},
+        ("POST", "/boutiques/{slug}/orders/from-holds"): {"json": {"hold_ids": [ids["order_hold_id"]]}},
         ("POST", "/boutiques/{slug}/carts"): {"json": {"channel": "chat", "client_name": "Ms Vane"}},
         ("GET", "/boutiques/{slug}/carts/{cart_id}"): {},
         ("PATCH", "/boutiques/{slug}/carts/{cart_id}"): {
