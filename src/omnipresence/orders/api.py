@@ -228,6 +228,9 @@ class CodeIn(Input):
 
 class CheckoutIn(Input):
     idempotency_key: str = Field("", pattern=r"^[A-Za-z0-9_.:-]{0,80}$")
+    shelf_override: StrictBool = Field(
+        False, description="A manager confirms short shop lines are on the shelf: recorded as a count adjustment"
+    )
 
 
 @router.post("/boutiques/{slug}/carts", response={201: CartOut, **ERRORS}, auth=AUTH)
@@ -344,7 +347,8 @@ def cart_checkout(request, slug: SLUG, cart_id: ID, payload: CheckoutIn):
     short lines). Repeating it returns the same order."""
     actor = request_actor(request, slug)
     order = services.cart_checkout(
-        actor=actor, cart=access_cart(actor, cart_id), idempotency_key=payload.idempotency_key or None
+        actor=actor, cart=access_cart(actor, cart_id), idempotency_key=payload.idempotency_key or None,
+        shelf_override=payload.shelf_override,
     )
     return Status(201, _order_out(order))
 

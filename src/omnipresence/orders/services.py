@@ -462,17 +462,24 @@ def _holds_take(
 
 
 def cart_checkout(
-    *, actor: Actor, cart: Cart, idempotency_key: str | None = None, payment_due_at: datetime | None = None
+    *, actor: Actor, cart: Cart, idempotency_key: str | None = None, payment_due_at: datetime | None = None,
+    shelf_override: bool = False,
 ) -> Order:
     """Turn the cart into an order: re-price, count the coupon, take allocation holds (all lines or
     none) and snapshot the lines, in one transaction. Idempotent: a cart (or a key) that already
     made an order returns that order, with one set of holds and one redemption. An order still
-    unpaid at `payment_due_at` is cancelled by the payments sweep (its units go back)."""
+    unpaid at `payment_due_at` is cancelled by the payments sweep (its units go back).
+
+    `shelf_override` (a manager, `inventory.adjust`): the piece is on the shop's shelf although the
+    system says it is gone. The missing units of lines at a shop are first recorded as a count
+    adjustment in the ledger, with the manager's name, then sold: visible, never negative stock."""
     actor.require(SELL)
     _same_boutique(actor, cart)
+    if shelf_override:
+        actor.require("inventory.adjust")
     key = _text(idempotency_key or "", "idempotency_key", 80)
     try:
-        return _checkout(actor, cart, key, payment_due_at)
+        return _checkout(actor, cart, key, payment_due_at, shelf_override)
     except IntegrityError:
         # A concurrent checkout with the same key won the unique constraint: return its order.
         existing = _existing_order(cart, key)
@@ -490,7 +497,23 @@ def _existing_order(cart: Cart, key: str) -> Order | None:
     return order
 
 
-def _checkout(actor: Actor, cart: Cart, key: str, payment_due_at: datetime | None) -> Order:
+def _shelf_found(actor: Actor, cart: Cart, short: list[dict], lines: list[CartLine]) -> None:
+    """Record the units a manager found on the shelf (a count adjustment per short shop line)."""
+    by_key = {(line.variant.sku, line.location.code if line.location else None): line for line in lines}
+    for entry in short:
+        line = by_key.get((entry["sku"], entry["location"]))
+        if line is None or line.location is None or not line.location.sells_in_person:
+            raise InsufficientStock(
+                f"{entry['sku']} is short where no shelf can be checked; it cannot be overridden.",
+                details={"lines": short},
+            )  # fmt: skip
+        inventory.stock_adjust(
+            actor=actor, location=line.location, variant=line.variant, delta=entry["requested"] - entry["available"],
+            reason=f"found on the shelf at a sale, confirmed by {actor.label}"[:200],
+        )  # fmt: skip
+
+
+def _checkout(actor: Actor, cart: Cart, key: str, payment_due_at: datetime | None, shelf_override: bool = False) -> Order:
     with transaction.atomic():
         # The cart row lock serialises checkouts of one cart (SQLite: the IMMEDIATE transaction does).
         locked = Cart.objects.select_for_update().select_related("boutique").get(pk=cart.pk)
@@ -507,7 +530,13 @@ def _checkout(actor: Actor, cart: Cart, key: str, payment_due_at: datetime | Non
             raise _coupon_error(breakdown.coupon_problem)
         if breakdown.shipping_problem is not None:
             raise ShippingUnavailable(breakdown.shipping_problem.message)
-        plan = _allocation_plan(locked, lines)
+        try:
+            plan = _allocation_plan(locked, lines)
+        except InsufficientStock as short:
+            if not shelf_override:
+                raise
+            _shelf_found(actor, locked, short.details["lines"], lines)
+            plan = _allocation_plan(locked, lines)
         order = Order.objects.create(
             boutique_id=locked.boutique_id, cart=locked, idempotency_key=key, currency=locked.currency,
             channel=locked.channel, associate_id=locked.associate_id, source_kind=locked.source_kind,

@@ -86,3 +86,34 @@ def test_one_hold_in_two_open_carts_is_refused(world_a, seller, put_aside):
     with pytest.raises(Conflict) as raised:
         services.cart_hold_add(actor=seller, cart=second, hold=put_aside)
     assert raised.value.code == "hold_in_cart" and not second.lines.exists()
+
+
+def test_a_manager_sells_a_piece_found_on_the_shelf_and_the_ledger_says_so(world_a, seller, manager_actor):
+    from omnipresence.core.errors import Forbidden, InsufficientStock
+    from omnipresence.inventory.models import Movement, Stock
+    from omnipresence.orders.tests.conftest import cart_with
+
+    # Soho shows 2 of size S; the associate has a third on the counter.
+    cart = cart_with(seller, world_a, (0, 3, "pickup", "soho"), channel="shop")
+    with pytest.raises(InsufficientStock):
+        services.cart_checkout(actor=seller, cart=cart)
+    with pytest.raises(Forbidden):
+        services.cart_checkout(actor=seller, cart=cart, shelf_override=True)
+    assert not Order.objects.exists()
+    order = services.cart_checkout(actor=manager_actor, cart=cart, shelf_override=True)
+    found = Movement.objects.get(kind="adjustment")
+    assert (found.quantity, found.location_id) == (1, world_a["shop"].pk)
+    assert "found on the shelf" in found.reason and "maria" in found.reason
+    stock = Stock.objects.get(location=world_a["shop"], variant=world_a["variants"][0])
+    assert (stock.on_hand, stock.held) == (3, 3) and order.lines.get().quantity == 3
+    assert ledger_check(boutique=world_a["boutique"]) == []
+
+
+def test_a_shipped_line_short_online_cannot_be_overridden(world_a, manager_actor, uk_shipping):
+    from omnipresence.core.errors import InsufficientStock
+    from omnipresence.orders.tests.conftest import cart_with
+
+    cart = cart_with(manager_actor, world_a, (0, 99, "ship", None), channel="web")
+    with pytest.raises(InsufficientStock):
+        services.cart_checkout(actor=manager_actor, cart=cart, shelf_override=True)
+    assert not Order.objects.exists()
