@@ -12,6 +12,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from omnipresence.catalog.api import router as catalog_router
 from omnipresence.catalog.import_api import router as imports_router
 from omnipresence.core.errors import DomainError
+from omnipresence.fulfilment.api import router as fulfilment_router
 from omnipresence.inventory.api import router as inventory_router
 from omnipresence.orders.api import router as orders_router
 from omnipresence.payments.api import router as payments_router
@@ -107,5 +108,6 @@ api.add_router("/", inventory_router)
 api.add_router("/", imports_router)
 api.add_router("/", search_router)
 api.add_router("/", orders_router)
+api.add_router("/", fulfilment_router)
 api.add_router("/", payments_router)
 api.add_router("/", returns_router)

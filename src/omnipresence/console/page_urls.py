@@ -1,7 +1,7 @@
 """Console pages: login, logout, the boutique chooser and the per-boutique pages."""
 
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from omnipresence.console import token_views, views
 
@@ -17,6 +17,8 @@ urlpatterns = [
     path("<slug:slug>/variants/<int:variant_id>/", views.variant_detail, name="variant"),
     path("<slug:slug>/holds/<int:hold_id>/release/", views.hold_release, name="hold_release"),
     path("<slug:slug>/holds/<int:hold_id>/extend/", views.hold_extend, name="hold_extend"),
+    path("<slug:slug>/fulfilment/", include("omnipresence.fulfilment.urls")),
+    path("<slug:slug>/", include("omnipresence.console.sell_urls")),
     path("<slug:slug>/tokens/", token_views.tokens_page, name="tokens"),
     path("<slug:slug>/tokens/<int:token_id>/revoke/", token_views.token_revoke, name="token_revoke"),
 ]

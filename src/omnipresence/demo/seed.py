@@ -20,6 +20,7 @@ from django.utils.text import slugify
 from omnipresence.catalog.models import Category, Product, ProductImage, Variant
 from omnipresence.catalog.services import category_ensure
 from omnipresence.demo.images import COLOURS, product_picture
+from omnipresence.fulfilment.demo import seed_fulfilment
 from omnipresence.inventory import services as inventory
 from omnipresence.inventory.models import Movement, Stock
 from omnipresence.orders.demo import seed_orders
@@ -313,6 +314,7 @@ def seed_demo(*, scale: int = 1, log=print) -> list[Boutique]:
         held = _holds(boutique, users[2:], rng)
         orders = seed_orders(boutique, log=lambda *_: None)
         paid = seed_payments(boutique, log=lambda *_: None)
+        seed_fulfilment(boutique, log=log)  # prints the ready pickup's code (shown only once)
         log(f"  {spec.name}: {Product.objects.filter(boutique=boutique).count()} products, "
             f"{variant_count} variants, {len(locations)} locations, {held} client holds, {orders} orders, "
             f"{paid['payments']} payments, {paid['pay_links']} pay links")  # fmt: skip

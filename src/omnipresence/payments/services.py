@@ -194,6 +194,8 @@ def payment_succeeded(*, payment_id: int, answer: ProviderPayment | None = None)
     """Record that the provider took the money. Safe to call any number of times (a webhook replay,
     the client's return and the sandbox page may all say so): the payment succeeds once. Money that
     arrives for a cancelled order, or beyond what is owed, is given back at once."""
+    if answer is not None and answer.status != "succeeded":
+        return Payment.objects.get(pk=payment_id)  # the provider did not take the money: nothing to record
     settled = _settle(payment_id, answer)
     if settled.refund_amount:
         payment = settled.payment
@@ -438,3 +440,21 @@ def order_refund_and_cancel(*, actor: Actor, order: Order, reason: str = "") -> 
         actor.require(REFUND)
         order_refund(actor=actor, order=order, reason=Refund.Reason.ORDER_CANCELLED, note=_text(reason, "reason", 200))
     return orders.order_cancel(actor=actor, order=order, reason=reason)
+
+
+def refund_uncollected(*, order_id: int, fulfilment_id: int, amount: int, **_) -> list[Refund]:
+    """A click & collect left uncollected was released: give back what was paid for it (the
+    "pickup.released" subscriber; the same fulfilment is never refunded twice)."""
+    order = Order.objects.select_related("boutique").get(pk=order_id)
+    refundable = sum(p.refundable for p in Payment.objects.filter(order=order, status=Payment.Status.SUCCEEDED))
+    amount = min(amount, refundable)
+    if amount <= 0:
+        return []
+    try:
+        return order_refund(
+            actor=system_actor(order.boutique), order=order, amount=amount, reason=Refund.Reason.OTHER,
+            note="not collected in time", idempotency_key=f"uncollected-{fulfilment_id}",
+        )  # fmt: skip
+    except PaymentError:
+        log.exception("refund of uncollected pickup %s failed; a manager must refund it", fulfilment_id)
+        return []

@@ -77,7 +77,7 @@ def test_revoking_while_the_client_pays_never_keeps_both_money_and_units_free(wo
             if index == 0:
                 return pay_links.pay_link_revoke(actor=seller, link=PayLink.objects.get(pk=link.pk)).status
             answer = sandbox.pay(reference=payment.reference, card="4242424242424242")
-            services.payment_succeeded(payment_id=payment.pk, answer=answer)
+            services.payment_succeeded(payment_id=payment.pk, answer=answer)  # a failed answer records nothing
             return answer.status
         except DomainError as error:
             return error.code

@@ -170,3 +170,35 @@ def test_another_boutiques_order_is_refused(world_b, associate_b, order):
     with pytest.raises(InvalidInput) as raised:
         services.payment_record(actor=intruder, order=order, method="cash")
     assert raised.value.code == "wrong_boutique" and not Payment.objects.exists()
+
+
+def test_a_failed_answer_never_marks_a_payment_paid(seller, order):
+    payment = services.payment_start(actor=seller, order=order, provider="sandbox")
+    expired = get_provider("sandbox").cancel(reference=payment.reference)
+    assert expired.status == "failed"
+    services.payment_succeeded(payment_id=payment.pk, answer=expired)
+    assert Payment.objects.get(pk=payment.pk).status == "pending" and reload(order).amount_paid == 0
+
+
+def test_an_uncollected_pickup_is_refunded_when_it_is_released(seller, world_a, uk_shipping, settings,
+                                                               django_capture_on_commit_callbacks):  # fmt: skip
+    from datetime import timedelta
+
+    from omnipresence.fulfilment import services as fulfilment
+    from omnipresence.fulfilment.models import Fulfilment
+    from omnipresence.payments.tests.conftest import cart_with
+
+    settings.PICKUP_HOLD_DAYS = 7
+    order = orders.cart_checkout(actor=seller, cart=cart_with(seller, world_a, (0, 1, "pickup", "soho"), (1, 1, "ship", None)))
+    services.payment_record(actor=seller, order=order, method="terminal")
+    pickup = Fulfilment.objects.get(order=order, method="pickup")
+    fulfilment.fulfilment_ready(actor=seller, fulfilment=pickup)
+    ready_at = Fulfilment.objects.get(pk=pickup.pk).ready_at
+    with django_capture_on_commit_callbacks(execute=True):
+        assert fulfilment.fulfilments_release_uncollected(now=ready_at + timedelta(days=7)) == 1
+    refund = Refund.objects.get()
+    assert (refund.amount, refund.note, refund.status) == (45000, "not collected in time", "succeeded")
+    assert (reload(order).amount_refunded, reload(order).payment_status) == (45000, "partially_refunded")
+    with django_capture_on_commit_callbacks(execute=True):  # a second sweep refunds nothing more
+        assert fulfilment.fulfilments_release_uncollected(now=ready_at + timedelta(days=8)) == 0
+    assert Refund.objects.count() == 1
