@@ -505,7 +505,41 @@ def count_apply(
             expected = locked[stock.pk].on_hand
             CycleCountLine.objects.create(count=count, variant=variant, expected=expected, counted=counted)
             if counted != expected:
+                _holds_fit(actor, stock, variant, location, counted)
                 Stock.objects.filter(pk=stock.pk).update(on_hand=counted)
                 _record(actor, stock, Movement.Kind.COUNT, counted - expected, "cycle count", f"count:{count.pk}")
     _announce(actor.boutique.pk, {variant.product_id for variant, _ in counts})
     return count
+
+
+def _holds_fit(actor: Actor, stock: Stock, variant: Variant, location: Location, counted: int) -> None:
+    """Fewer units on the shelf than are held: expired holds go first, then client, cart and live
+    holds, newest first (each released with the count as its reason). Units promised to orders are
+    never dropped silently: if they alone exceed the count, the count is refused with the orders."""
+    expired_holds_release(stock.pk)
+    held = Stock.objects.values_list("held", flat=True).get(pk=stock.pk)
+    if held <= counted:
+        return
+    orders_held = list(
+        Hold.objects.filter(stock=stock, status=Hold.Status.ACTIVE, kind=Hold.Kind.ORDER).values_list(
+            "owner_ref", "quantity"
+        )
+    )
+    if sum(q for _, q in orders_held) > counted:
+        raise Conflict(
+            f"Only {counted} of {variant.sku} counted at {location.name}, but "
+            f"{sum(q for _, q in orders_held)} are allocated to orders ({', '.join(r for r, _ in orders_held)}): "
+            "move or cancel those first.",
+            code="count_below_orders", details={"sku": variant.sku, "orders": [r for r, _ in orders_held]},
+        )  # fmt: skip
+    now = timezone.now()
+    for hold in Hold.objects.filter(stock=stock, status=Hold.Status.ACTIVE).exclude(kind=Hold.Kind.ORDER).order_by(
+        "-created_at", "-pk"
+    ):
+        if held <= counted:
+            break
+        if Hold.objects.filter(pk=hold.pk, status=Hold.Status.ACTIVE).update(
+            status=Hold.Status.RELEASED, ended_at=now, note=f"{hold.note} · released: only {counted} counted"[:500]
+        ):
+            Stock.objects.filter(pk=stock.pk).update(held=F("held") - hold.quantity)
+            held -= hold.quantity

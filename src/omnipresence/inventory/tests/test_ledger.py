@@ -199,3 +199,35 @@ def test_a_deleted_movement_is_detected(world_a):
     movement = Movement.objects.filter(boutique=world_a["boutique"]).first()
     Movement.objects.filter(pk=movement.pk).delete()
     assert [p.kind for p in ledger_check(boutique=world_a["boutique"])] == ["on_hand"]
+
+
+def test_a_count_below_the_held_units_releases_client_holds_newest_first(world_a, associate_actor):
+    from omnipresence.inventory.models import Hold, Stock
+    from omnipresence.inventory.selectors import ledger_check
+
+    shop, variant = world_a["shop"], world_a["variants"][0]
+    older = services.hold_place(actor=associate_actor, location=shop, variant=variant, quantity=1, client_name="A")
+    newer = services.hold_place(actor=associate_actor, location=shop, variant=variant, quantity=1, client_name="B")
+    services.count_apply(actor=world_a["actor"], location=shop, counts=[(variant, 1)])
+    assert Hold.objects.get(pk=newer.pk).status == "released" and Hold.objects.get(pk=older.pk).status == "active"
+    stock = Stock.objects.get(location=shop, variant=variant)
+    assert (stock.on_hand, stock.held) == (1, 1)
+    assert ledger_check(boutique=world_a["boutique"]) == []
+
+
+def test_a_count_below_units_promised_to_orders_is_refused(world_a, associate_actor):
+    import pytest
+
+    from omnipresence.core.errors import Conflict
+    from omnipresence.inventory.models import Stock
+    from omnipresence.orders import services as orders
+
+    shop, variant = world_a["shop"], world_a["variants"][0]
+    cart = orders.cart_create(actor=associate_actor, channel="shop")
+    orders.cart_line_set(actor=associate_actor, cart=cart, variant=variant, quantity=2, fulfilment="pickup", location=shop)
+    order = orders.cart_checkout(actor=associate_actor, cart=cart)
+    with pytest.raises(Conflict) as raised:
+        services.count_apply(actor=world_a["actor"], location=shop, counts=[(variant, 1)])
+    assert raised.value.code == "count_below_orders" and raised.value.details["orders"] == [f"order:{order.pk}"]
+    stock = Stock.objects.get(location=shop, variant=variant)
+    assert (stock.on_hand, stock.held) == (2, 2)
