@@ -1,10 +1,11 @@
-from django.urls import path
+from django.urls import include, path
 
 from omnipresence.storefront import views
 
 app_name = "storefront"
 urlpatterns = [
     path("", views.hub_home, name="hub"),
+    path("<slug:slug>/", include("omnipresence.storefront.cart_urls")),  # cart/, checkout/, orders/<token>/
     path("<slug:slug>/", views.boutique_home, name="boutique"),
     path("<slug:slug>/p/<slug:handle>/", views.product_detail, name="product"),
     path("<slug:slug>/p/<slug:handle>/availability/", views.product_availability, name="availability"),

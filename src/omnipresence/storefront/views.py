@@ -20,6 +20,7 @@ from omnipresence.core.errors import InvalidInput, NotFound
 from omnipresence.core.templatetags.omni import pickup_when
 from omnipresence.inventory.selectors import VariantAvailability, availability_for_product
 from omnipresence.search.selectors import SearchResult, search_products
+from omnipresence.storefront.bag import ways_for
 from omnipresence.storefront.search_params import parse_search
 from omnipresence.storefront.selectors import facet_options
 from omnipresence.stores.access import boutique_by_slug
@@ -310,6 +311,7 @@ def _product_context(request, boutique: Boutique, product: Product) -> dict:
         "picker": picker,
         "variant": selected,
         "lines": availability_lines(availability.get(selected.pk) if selected else None),
+        "ways": ways_for(availability[selected.pk]) if selected else [],  # the "Add to bag" choices
         "snapshot": availability_snapshot(availability),
         "fragment_url": fragment_url,
         "socket_path": f"/ws/availability/{boutique.slug}/{product.pk}/",
