@@ -202,3 +202,18 @@ def test_an_uncollected_pickup_is_refunded_when_it_is_released(seller, world_a, 
     with django_capture_on_commit_callbacks(execute=True):  # a second sweep refunds nothing more
         assert fulfilment.fulfilments_release_uncollected(now=ready_at + timedelta(days=8)) == 0
     assert Refund.objects.count() == 1
+
+
+def test_a_receipt_is_emailed_with_lines_vat_and_how_it_was_paid(seller, order, mailoutbox):
+    from omnipresence.payments.receipts import receipt_send
+
+    services.payment_record(actor=seller, order=order, method="cash", amount=10000)
+    services.payment_record(actor=seller, order=order, method="terminal")
+    assert receipt_send(actor=seller, order=order) == "vane@example.com"
+    mail = mailoutbox[0]
+    assert mail.subject == f"Your receipt from Atelier A — order {order.pk}"
+    assert "2 × " not in mail.body and "Blue Statement Coat" in mail.body and "£900.00" in mail.body
+    assert "Cash: £100.00" in mail.body and "Card terminal: £800.00" in mail.body and "VAT included: £150.00" in mail.body
+    assert mail.alternatives[0].mimetype == "text/html" and "£900.00" in mail.alternatives[0].content
+    with pytest.raises(InvalidInput):
+        receipt_send(actor=seller, order=order, email="not-an-email")
