@@ -264,6 +264,8 @@ class CartPatchIn(Input):
     source_ref: Text(120) | None = None
     shipping_country: str | None = Field(None, pattern=r"^[A-Za-z]{2}$")
     shipping_address: Text(500) | None = None
+    shipping_latitude: float | None = Field(None, ge=-90, le=90, description="For the nearest-location rule")
+    shipping_longitude: float | None = Field(None, ge=-180, le=180)
 
 
 @router.patch("/boutiques/{slug}/carts/{cart_id}", response={200: CartOut, **ERRORS}, auth=AUTH)

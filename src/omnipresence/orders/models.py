@@ -71,6 +71,9 @@ class Cart(SaleAttribution):
     currency = models.CharField(max_length=3)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
     code = models.CharField(max_length=40, blank=True, help_text="The coupon code applied, upper-case")
+    # Where it is delivered, when known (the "nearest" routing rule measures from here).
+    shipping_latitude = models.FloatField(null=True, blank=True)
+    shipping_longitude = models.FloatField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

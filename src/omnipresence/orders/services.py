@@ -57,6 +57,7 @@ from omnipresence.orders.promotions import (
     redemption_record,
     redemptions_release,
 )
+from omnipresence.orders.routing import route
 from omnipresence.orders.selectors import (
     SELL,
     access_cart,
@@ -152,15 +153,20 @@ def cart_update(*, actor: Actor, cart: Cart, **changes) -> Cart:
     _same_boutique(actor, cart)
     allowed = {"channel", "client_name", "client_email", "client_phone", "associate", "source_kind", "source_ref",
                "shipping_country", "shipping_address"}  # fmt: skip
+    where = {name: changes.pop(name) for name in ("shipping_latitude", "shipping_longitude") if name in changes}
     unknown = set(changes) - allowed
     if unknown:
         raise InvalidInput(f"Cannot change {', '.join(sorted(unknown))}.", code="invalid_field")
+    for name, value in where.items():
+        limit = 90 if name == "shipping_latitude" else 180
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float) or abs(value) > limit):
+            raise InvalidInput(f"{name} must be a number from -{limit} to {limit}.", code="invalid_coordinates")
     with transaction.atomic():
         locked = _open_cart_locked(cart)
         current = {name: getattr(locked, name) for name in allowed}
         fields = _attribution(actor, **{**current, **changes})
         Cart.objects.filter(pk=cart.pk).update(
-            **{k: v for k, v in fields.items() if k != "associate"}, associate=fields["associate"],
+            **{k: v for k, v in fields.items() if k != "associate"}, associate=fields["associate"], **where,
             updated_at=timezone.now(),
         )  # fmt: skip
     return access_cart(actor, cart.pk)
@@ -406,7 +412,15 @@ def _allocation_plan(cart: Cart, lines: list[CartLine]) -> list[_Need]:
     now = timezone.now()
     for line in ordered:
         need = _Need(line, [])
-        candidates = [line.location] if line.location is not None else shippers
+        if line.location is not None:
+            candidates = [line.location]
+        else:
+            candidates = route(
+                cart.boutique.routing_rule, shippers,
+                free={loc.pk: free.get((line.variant_id, loc.pk), 0) for loc in shippers},
+                country=cart.shipping_country, address=cart.shipping_address, lat=cart.shipping_latitude,
+                lon=cart.shipping_longitude,
+            )  # fmt: skip
         remaining = line.quantity
         hold = line.hold
         if hold is not None and hold.status == Hold.Status.ACTIVE and (hold.expires_at is None or hold.expires_at > now):

@@ -47,6 +47,11 @@ class BoutiqueOut(Schema):
     timezone: str
     prices_include_tax: bool
     tax_rate_bp: int
+    routing_rule: str
+
+
+class RoutingIn(Input):
+    routing_rule: Literal["priority", "most_stock", "nearest"]
 
 
 class PeriodOut(Schema):
@@ -186,6 +191,14 @@ def boutiques(request, city: query_text(120) = None):
 @router.get("/boutiques/{slug}", response={200: BoutiqueOut, **PUBLIC_ERRORS})
 def boutique_detail(request, slug: SLUG):
     return boutique_by_slug(slug)
+
+
+@router.put("/boutiques/{slug}/routing", response={200: BoutiqueOut, **ERRORS}, auth=AUTH)
+def routing_set(request, slug: SLUG, payload: RoutingIn):
+    """How delivered lines choose the location that sends them (owners): `priority` (Location.priority),
+    `most_stock`, or `nearest` (coordinates when the cart has them, else postcode area, city, country)."""
+    actor = request_actor(request, slug)
+    return services.boutique_routing_set(actor=actor, routing_rule=payload.routing_rule)
 
 
 @router.get("/boutiques/{slug}/locations", response={200: list[LocationOut], **PUBLIC_ERRORS})

@@ -17,6 +17,14 @@ class Boutique(models.Model):
     prices_include_tax = models.BooleanField(default=True)
     tax_rate_bp = models.PositiveIntegerField(default=0, help_text="VAT in basis points: 2000 = 20%")
     brand_colour = models.CharField(max_length=7, default="#1f2937")
+
+    class RoutingRule(models.TextChoices):
+        PRIORITY = "priority", _("Locations in priority order")
+        MOST_STOCK = "most_stock", _("The location with the most stock first")
+        NEAREST = "nearest", _("The location nearest the client first")
+
+    # How a delivered line picks the location that sends it, after the pickup shop's own lines.
+    routing_rule = models.CharField(max_length=10, choices=RoutingRule.choices, default=RoutingRule.PRIORITY)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -202,3 +202,16 @@ def api_token_revoke(*, actor: Actor, token_id: int) -> ApiToken:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
     return token
+
+
+def boutique_routing_set(*, actor: Actor, routing_rule: str) -> Boutique:
+    """How delivered lines choose the location that sends them: priority order, most stock, nearest."""
+    actor.require("boutique.edit")
+    if routing_rule not in Boutique.RoutingRule.values:
+        raise InvalidInput(
+            f"Unknown routing rule '{routing_rule[:20]}'; use {', '.join(Boutique.RoutingRule.values)}.",
+            code="invalid_routing_rule",
+        )  # fmt: skip
+    Boutique.objects.filter(pk=actor.boutique.pk).update(routing_rule=routing_rule)
+    actor.boutique.routing_rule = routing_rule
+    return actor.boutique

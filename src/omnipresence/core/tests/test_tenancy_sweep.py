@@ -129,6 +129,7 @@ def operations_for(world: dict) -> dict[tuple[str, str], dict]:
             "files": ("file", "stock.csv", f"location,sku,on_hand\nsoho,{sku},0\n".encode())
         },
         ("GET", "/boutiques/{slug}/exports/products.csv"): {},
+        ("PUT", "/boutiques/{slug}/routing"): {"json": {"routing_rule": "most_stock"}},
         ("GET", "/boutiques/{slug}/exports/stock.csv"): {},
         **sweep_operations(world),
         "ids": ids,
