@@ -41,10 +41,10 @@ def test_boutiques_are_listed_with_exact_values(client, world_a, world_b):
     assert response.json() == [
         {"slug": "atelier-a", "name": "Atelier A", "tagline": "", "country": "GB", "city": "London",
          "currency": "GBP", "language": "en-GB", "timezone": "Europe/London", "prices_include_tax": True,
-         "tax_rate_bp": 2000},
+         "tax_rate_bp": 2000, "routing_rule": "priority"},
         {"slug": "boutique-b", "name": "Boutique B", "tagline": "", "country": "FR", "city": "Paris",
          "currency": "EUR", "language": "fr-FR", "timezone": "Europe/Paris", "prices_include_tax": True,
-         "tax_rate_bp": 2000},
+         "tax_rate_bp": 2000, "routing_rule": "priority"},
     ]  # fmt: skip
     assert [b["slug"] for b in client.get(API, {"city": "paris"}).json()] == ["boutique-b"]
     assert client.get(API, {"city": "Nowhere"}).json() == []
