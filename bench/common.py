@@ -68,7 +68,8 @@ def django_setup(database_url: str) -> None:
     os.environ["DATABASE_URL"] = database_url
     os.environ["DJANGO_SETTINGS_MODULE"] = "omnipresence.settings"
     # Keep the benchmark from creating ./omnipresence-data wherever it is run from.
-    os.environ.setdefault("OMNIPRESENCE_DATA_DIR", tempfile.mkdtemp(prefix="omni-bench-data-"))
+    if not os.environ.get("OMNIPRESENCE_DATA_DIR"):  # mkdtemp only when needed (it leaked an empty folder)
+        os.environ["OMNIPRESENCE_DATA_DIR"] = tempfile.mkdtemp(prefix="omni-bench-data-")
     Path(os.environ["OMNIPRESENCE_DATA_DIR"], "static").mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("LOG_LEVEL", "ERROR")
     import django

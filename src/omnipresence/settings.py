@@ -100,7 +100,18 @@ SQLITE_OPTIONS = {
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
+    if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        # A connection pool per process, not persistent per-thread connections: under ASGI every
+        # request runs in a thread of its own, so CONN_MAX_AGE kept one connection per request
+        # until the server ran out of them (the flash-sale benchmark found it). Keep
+        # DB_POOL_MAX_SIZE × web workers under PostgreSQL's max_connections.
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": int(os.environ.get("DB_POOL_MIN_SIZE", 1)),
+            "max_size": int(os.environ.get("DB_POOL_MAX_SIZE", 40)),
+            "timeout": float(os.environ.get("DB_POOL_TIMEOUT", 10)),
+        }
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

@@ -20,6 +20,7 @@ from omnipresence.orders.selectors import (
     access_order,
     campaign_list,
     order_list,
+    shipping_rules,
 )
 from omnipresence.stores.selectors import access_location
 
@@ -464,3 +465,46 @@ def code_issue(request, slug: SLUG, campaign_id: ID, payload: CodeIssueIn):
     )
     return Status(201, {"code": code.code, "kind": code.kind, "campaign_id": code.campaign_id,
                         "client_ref": code.client_ref, "usage_limit": code.usage_limit, "used": code.used})  # fmt: skip
+
+
+class ShippingRuleOut(Schema):
+    id: int
+    name: str
+    countries: list[str]
+    price: int
+    free_above: int | None
+    weight_brackets: list[list[int]]
+
+
+class ShippingRuleIn(Input):
+    name: Text(80, min_length=1)
+    countries: list[str] = Field(min_length=1, max_length=250, description='ISO 3166-1 alpha-2 codes; "*" = the rest')
+    price: Num(ge=0, le=10**11)
+    free_above: Num(ge=0, le=10**11) | None = None
+    weight_brackets: list[tuple[Num(ge=1, le=10**7), Num(ge=0, le=10**11)]] = Field(default_factory=list, max_length=20)
+
+
+def _rule_out(rule) -> dict:
+    return {
+        "id": rule.pk, "name": rule.name, "countries": rule.countries, "price": rule.price,
+        "free_above": rule.free_above, "weight_brackets": [list(b) for b in rule.weight_brackets],
+    }  # fmt: skip
+
+
+@router.get("/boutiques/{slug}/shipping-rules", response={200: list[ShippingRuleOut], **ERRORS}, auth=AUTH)
+def shipping_rule_list(request, slug: SLUG):
+    """The shipping zones, the same in every channel."""
+    actor = request_actor(request, slug)
+    actor.require("catalog.view")
+    return [_rule_out(rule) for rule in shipping_rules(boutique=actor.boutique)]
+
+
+@router.post("/boutiques/{slug}/shipping-rules", response={201: ShippingRuleOut, **ERRORS}, auth=AUTH)
+def shipping_rule_create(request, slug: SLUG, payload: ShippingRuleIn):
+    """A zone: a flat price, free above a shipped subtotal, or by weight brackets (managers)."""
+    actor = request_actor(request, slug)
+    rule = services.shipping_rule_create(
+        actor=actor, name=payload.name, countries=payload.countries, price=payload.price,
+        free_above=payload.free_above, weight_brackets=[tuple(b) for b in payload.weight_brackets],
+    )  # fmt: skip
+    return Status(201, _rule_out(rule))

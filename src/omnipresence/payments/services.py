@@ -130,6 +130,18 @@ def payment_start(
                 f"That is more than the {owed} still owed on this order.", code="amount_too_large",
                 details={"owed": owed},
             )  # fmt: skip
+        if not adapter.hosted:
+            # Cash or a card terminal: the money is already in the till. Nothing to ask outside, so it
+            # is recorded under the order lock at once: a double submit waits here and then finds it.
+            payment = Payment.objects.create(
+                boutique_id=locked.boutique_id, order=locked, provider=provider, method=method, amount=amount,
+                currency=locked.currency, idempotency_key=key or f"pay-{uuid.uuid4().hex}", note=note,
+                status=Payment.Status.SUCCEEDED, succeeded_at=timezone.now(), created_by_id=actor.user_id,
+                created_by_label=actor.label[:120],
+            )  # fmt: skip
+            Payment.objects.filter(pk=payment.pk).update(reference=f"manual_{payment.pk}")
+            order_sums_apply(locked.pk)
+            return Payment.objects.get(pk=payment.pk)
         payment = None
         if adapter.hosted:
             # A double click, a second tab: the payment already open, never a second one.

@@ -33,6 +33,10 @@ def sweep_operations(world: dict) -> dict:
     ids = sweep_ids(world)
     return {
         ("POST", "/boutiques/{slug}/carts/{cart_id}/holds"): {"json": {"hold_id": ids["cart_hold_id"]}},
+        ("GET", "/boutiques/{slug}/shipping-rules"): {},
+        ("POST", "/boutiques/{slug}/shipping-rules"): {
+            "json": {"name": "Intruder zone", "countries": ["US"], "price": 1, "weight_brackets": [[500, 100]]}
+        },
         ("POST", "/boutiques/{slug}/orders/from-holds"): {"json": {"hold_ids": [ids["order_hold_id"]]}},
         ("POST", "/boutiques/{slug}/carts"): {"json": {"channel": "chat", "client_name": "Ms Vane"}},
         ("GET", "/boutiques/{slug}/carts/{cart_id}"): {},

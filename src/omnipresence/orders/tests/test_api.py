@@ -120,3 +120,17 @@ def test_boutique_b_cannot_touch_a_carts_or_orders(world_a, world_b, seller, uk_
         assert (response.status_code, response.json()["code"]) == (404, "cart_not_found")
     # Then nothing of either boutique changed
     assert (state(world_a["boutique"]), state(world_b["boutique"])) == before
+
+
+def test_shipping_rules_through_the_api(api_a):
+    made = api_a.post("/api/v1/boutiques/atelier-a/shipping-rules", json.dumps(
+        {"name": "Europe", "countries": ["fr", "DE"], "price": 1500, "free_above": 30000,
+         "weight_brackets": [[2000, 1500], [500, 900]]}), content_type="application/json")  # fmt: skip
+    assert made.status_code == 201, made.content
+    assert made.json() == {"id": made.json()["id"], "name": "Europe", "countries": ["DE", "FR"], "price": 1500,
+                           "free_above": 30000, "weight_brackets": [[500, 900], [2000, 1500]]}  # fmt: skip
+    listed = api_a.get("/api/v1/boutiques/atelier-a/shipping-rules").json()
+    assert [r["name"] for r in listed] == ["Europe"]
+    bad = api_a.post("/api/v1/boutiques/atelier-a/shipping-rules", json.dumps(
+        {"name": "Moon", "countries": ["MOON"], "price": 1}), content_type="application/json")  # fmt: skip
+    assert (bad.status_code, bad.json()["code"]) == (422, "invalid_country")

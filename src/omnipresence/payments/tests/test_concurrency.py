@@ -123,3 +123,15 @@ def test_one_gift_card_spent_from_many_tills_at_once_never_goes_below_zero(world
     assert set(results) - {45000} <= {"gift_card_insufficient"}
     assert GiftCard.objects.get(pk=card.pk).balance == 10000
     assert Payment.objects.filter(provider="gift_card").aggregate(s=Sum("amount"))["s"] == 90000
+
+
+def test_a_double_submitted_till_payment_answers_paid_both_times(world_a, seller, order):
+    def client(index):
+        payment = services.payment_record(actor=seller, order=order, method="terminal", idempotency_key="till-42")
+        return payment.pk, payment.status
+
+    results, escaped = run_clients(CLIENTS, client)
+
+    assert escaped == []
+    assert len(set(results)) == 1 and results[0][1] == "succeeded"
+    assert Payment.objects.count() == 1 and Order.objects.get(pk=order.pk).payment_status == "paid"

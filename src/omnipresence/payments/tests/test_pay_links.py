@@ -179,3 +179,25 @@ def test_a_link_for_an_order_after_a_deposit_asks_for_the_rest(seller, order):
     pay_through_the_pages(link)
     assert Order.objects.get(pk=order.pk).payment_status == "paid"
     assert sorted(Payment.objects.values_list("amount", flat=True)) == [10000, 80000]
+
+
+def test_the_same_cart_costs_the_same_on_the_web_at_the_till_and_in_a_pay_link(seller, world_a, uk_shipping):
+    from omnipresence.orders import services as orders
+
+    from omnipresence.inventory import services as inventory
+
+    orders.campaign_create(actor=world_a["actor"], name="Welcome", kind="percentage", value=1000, code="WELCOME10")
+    inventory.stock_receive(actor=world_a["actor"], location=world_a["shop"], variant=world_a["variants"][0],
+                            quantity=3, reason="delivery")  # fmt: skip
+    lines = ((0, 1, "pickup", "soho"), (1, 2, "ship", None))
+    totals = {}
+    for channel in ("web", "shop", "chat"):
+        cart = cart_with(seller, world_a, *lines, channel=channel, code="WELCOME10",
+                         client_email=f"{channel}@example.com")  # fmt: skip
+        price = orders.cart_price(actor=seller, cart=cart)
+        if channel == "chat":
+            order = pay_links.pay_link_create(actor=seller, cart=cart).order  # the amount the link asks for
+        else:
+            order = orders.cart_checkout(actor=seller, cart=cart)
+        totals[channel] = (price.total, order.total, order.discount, order.shipping, order.tax)
+    assert totals["web"] == totals["shop"] == totals["chat"] == (121500, 121500, 13500, 0, 20250)
