@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from omnipresence.console import token_views, views
+from omnipresence.console import client_views, promo_views, token_views, views
 
 urlpatterns = [
     path(
@@ -19,6 +19,9 @@ urlpatterns = [
     path("<slug:slug>/holds/<int:hold_id>/extend/", views.hold_extend, name="hold_extend"),
     path("<slug:slug>/fulfilment/", include("omnipresence.fulfilment.urls")),
     path("<slug:slug>/", include("omnipresence.console.sell_urls")),
+    path("<slug:slug>/", include("omnipresence.console.order_urls")),
+    path("<slug:slug>/codes/", promo_views.personal_codes, name="codes"),
+    path("<slug:slug>/clients/matches/", client_views.client_matches, name="client_matches"),
     path("<slug:slug>/tokens/", token_views.tokens_page, name="tokens"),
     path("<slug:slug>/tokens/<int:token_id>/revoke/", token_views.token_revoke, name="token_revoke"),
 ]

@@ -8,7 +8,6 @@ and payments services. Every form is a plain POST (then a redirect) so it works 
 """
 
 import uuid
-from urllib.parse import quote
 
 from django import forms
 from django.contrib import messages
@@ -22,16 +21,19 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from omnipresence.catalog.selectors import access_variant, variant_get
 from omnipresence.console.access import staff_view
+from omnipresence.console.share import share_links
 from omnipresence.core.errors import DomainError, InvalidInput, NotFound
 from omnipresence.core.money import Money, parse_price
 from omnipresence.inventory.selectors import availability_for_variants
 from omnipresence.orders import services as orders
 from omnipresence.orders.models import Channel, Fulfilment, Order, SourceKind
-from omnipresence.orders.selectors import access_cart, access_order, order_list
+from omnipresence.orders.selectors import access_cart, access_order, order_handed_over, order_list
 from omnipresence.payments import pay_links
 from omnipresence.payments import services as payments
 from omnipresence.payments.models import Method, PayLink
 from omnipresence.payments.selectors import access_pay_link, pay_link_list, payments_of_order
+from omnipresence.returns.selectors import return_list
+from omnipresence.returns.services import TAKE_RETURNS
 from omnipresence.search.selectors import SearchFilters, search_products
 from omnipresence.stores.access import Actor
 from omnipresence.stores.selectors import access_location, location_list
@@ -197,6 +199,17 @@ def sale_start(request, actor: Actor):
 # 2. The cart
 
 
+def _shelf(actor: Actor, error, locations) -> dict | None:
+    """After checkout was refused for stock: whether the short lines are all at shops that sell in
+    person (where someone can look at the shelf), and whether this actor may confirm them."""
+    if error is None or error.code != "insufficient_stock" or not isinstance(error.details, dict):
+        return None
+    shops = {loc.code for loc in locations if loc.sells_in_person}
+    short = error.details.get("lines") or []
+    overridable = bool(short) and all(entry.get("location") in shops for entry in short)
+    return {"overridable": overridable, "can_override": overridable and actor.can("inventory.adjust")}
+
+
 def _cart_page(request, actor: Actor, cart, *, error=None, status=200, query="", matches=None):
     locations = list(location_list(boutique=actor.boutique))
     home = _home(actor, locations)
@@ -218,6 +231,7 @@ def _cart_page(request, actor: Actor, cart, *, error=None, status=200, query="",
         "actor": actor, "boutique": actor.boutique, "cart": cart, "lines": lines, "price": breakdown,
         "fulfilment_choices": choices, "home": home, "error": error, "query": query, "matches": matches,
         "checkout_key": _key(), "pay_link_form": PayLinkForm(), "takes_now": cart.channel in IN_PERSON,
+        "shelf": _shelf(actor, error, locations),
     }  # fmt: skip
     return render(request, "console/sell/cart.html", context, status=status)
 
@@ -357,10 +371,12 @@ def cart_code(request, actor: Actor, cart_id: int):
 @require_POST
 def cart_checkout(request, actor: Actor, cart_id: int):
     """Take payment: the cart becomes an order (its units held for it); the key from the rendered
-    form makes a double submit return the same order."""
+    form makes a double submit return the same order. `shelf_override=1` (a manager): the piece is on
+    the shelf although the system says it is gone; the service records the count adjustment."""
     cart = access_cart(actor, cart_id)
     try:
-        order = orders.cart_checkout(actor=actor, cart=cart, idempotency_key=request.POST.get("key", "")[:80])
+        order = orders.cart_checkout(actor=actor, cart=cart, idempotency_key=request.POST.get("key", "")[:80],
+                                     shelf_override=request.POST.get("shelf_override") == "1")  # fmt: skip
     except DomainError as failure:
         existing = _owned_order(actor, cart)
         if existing is not None:
@@ -397,15 +413,23 @@ def cart_pay_link(request, actor: Actor, cart_id: int):
 # 3. The order
 
 
-def _order_page(request, actor: Actor, order, *, form=None, error=None, status=200):
+def _order_page(
+    request, actor: Actor, order, *, form=None, error=None, status=200, error_in="", return_done=None
+):
+    """`error_in` names the panel whose form failed ("gift", "receipt"), so the alert shows there;
+    `return_done` is the return just taken (its store credit code is shown this once)."""
     link = pay_link_list(actor=actor).filter(order_id=order.pk).first()
     balance = order.balance
+    returns = list(return_list(actor=actor, order=order).select_related("exchange_order"))
+    done = next((r for r in returns if return_done and r.pk == return_done.get("return")), None)
     context = {
         "actor": actor, "boutique": actor.boutique, "order": order, "payments": payments_of_order(order=order),
         "pay_link": link, "link_state": pay_links.pay_link_state(link) if link else None,
         "payable": order.status == Order.Status.PLACED and balance > 0, "balance": balance,
         "form": form or PaymentForm(initial={"amount": _amount_text(max(balance, 0), order.currency)}),
-        "payment_key": _key(), "card_key": _key(), "error": error,
+        "payment_key": _key(), "card_key": _key(), "gift_key": _key(), "error": error, "error_in": error_in,
+        "returns": returns, "takes_returns": actor.can(TAKE_RETURNS), "handed_over": order_handed_over(order),
+        "return_done": done, "credit_code": (return_done or {}).get("code", "") if done else "",
     }  # fmt: skip
     return render(request, "console/sell/order.html", context, status=status)
 
@@ -413,7 +437,17 @@ def _order_page(request, actor: Actor, order, *, form=None, error=None, status=2
 @staff_view
 @require_GET
 def order_page(request, actor: Actor, order_id: int):
-    return _order_page(request, actor, access_order(actor, order_id))
+    order = access_order(actor, order_id)
+    # Set by the return page after a return; popped so a store credit code is shown only once.
+    done = request.session.get("return_done")
+    if done and done.get("order") == order.pk:
+        del request.session["return_done"]
+    else:
+        done = None
+    response = _order_page(request, actor, order, return_done=done)
+    if done:
+        response["Cache-Control"] = "no-store"
+    return response
 
 
 @staff_view
@@ -469,13 +503,8 @@ def _share(link, url: str, boutique) -> dict:
     text = link.message.strip() or _("Your pieces from %(boutique)s are ready to pay here:") % {
         "boutique": boutique.name
     }
-    body = f"{text}\n{url}"
     subject = _("Your pieces from %(boutique)s") % {"boutique": boutique.name}
-    email = link.order.client_email
-    return {
-        "whatsapp": "https://wa.me/?text=" + quote(body, safe=""),
-        "mailto": f"mailto:{quote(email, safe='@')}?subject={quote(subject, safe='')}&body={quote(body, safe='')}",
-    }
+    return share_links(body=f"{text}\n{url}", subject=subject, email=link.order.client_email)
 
 
 @staff_view

@@ -149,3 +149,46 @@ def order_handed_over(order: Order) -> bool:
     return Hold.objects.filter(
         pk__in=OrderAllocation.objects.filter(line__order=order).values("hold_id"), status=Hold.Status.CONSUMED
     ).exists()
+
+
+def personal_codes_issued(*, actor: Actor, mine: bool = True, limit: int = 50) -> list[Code]:
+    """Personal single-use codes issued in this boutique (by this associate, unless mine=False)."""
+    actor.require(SELL)
+    qs = Code.objects.filter(boutique=actor.boutique, kind=Code.Kind.PERSONAL).select_related("campaign", "issued_by")
+    if mine:
+        qs = qs.filter(issued_by_id=actor.user_id)
+    return list(qs.order_by("-created_at", "-pk")[:limit])
+
+
+def campaigns_for_personal_codes(*, actor: Actor) -> list[Campaign]:
+    """Live code-based campaigns an associate may give a client a personal code of."""
+    actor.require(SELL)
+    now = timezone.now()
+    return [
+        c
+        for c in Campaign.objects.filter(boutique=actor.boutique, automatic=False, is_active=True).order_by("name")
+        if (c.ends_at is None or c.ends_at > now) and (c.usage_limit is None or c.used < c.usage_limit)
+    ]
+
+
+def clients_seen(*, actor: Actor, query: str, limit: int = 8) -> list[dict]:
+    """Clients who bought here before, by name, email or phone (the till's "find the client" until
+    client records exist): their details as last given, how many orders, the last one's date."""
+    from django.db.models import Max, Q
+
+    actor.require(SELL)
+    query = (query or "").strip()[:120]
+    if len(query) < 2:
+        return []
+    digits = "".join(ch for ch in query if ch.isdigit())
+    match = Q(client_name__icontains=query) | Q(client_email__icontains=query)
+    if len(digits) >= 4:
+        match |= Q(client_phone__contains=digits)
+    rows = (
+        Order.objects.filter(match, boutique=actor.boutique)
+        .exclude(client_name="", client_email="", client_phone="")
+        .values("client_name", "client_email", "client_phone")
+        .annotate(orders=Count("pk"), last=Max("created_at"))
+        .order_by("-last")[:limit]
+    )
+    return list(rows)
