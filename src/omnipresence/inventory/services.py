@@ -97,19 +97,24 @@ def _available_now(stock_id: int) -> int:
     return stock_available(stock_id)
 
 
-def stock_receive(
-    *, actor: Actor, location: Location, variant: Variant, quantity: int, reason: str = "", reference: str = ""
-) -> Movement:
-    """Goods in: a delivery, or a return to stock (kind=return through stock_return)."""
-    actor.require("inventory.receive")
+def _stock_in(actor: Actor, location: Location, variant: Variant, quantity: int, kind: str, reason: str,
+              reference: str) -> Movement:  # fmt: skip
     _same_boutique(actor, location, variant)
     quantity = _quantity(quantity)
     with transaction.atomic():
         stock = _stock_get_or_create(location, variant)
         Stock.objects.filter(pk=stock.pk).update(on_hand=F("on_hand") + quantity)
-        movement = _record(actor, stock, Movement.Kind.RECEIPT, quantity, reason, reference)
+        movement = _record(actor, stock, kind, quantity, reason, reference)
     _announce(actor.boutique.pk, {variant.product_id})
     return movement
+
+
+def stock_receive(
+    *, actor: Actor, location: Location, variant: Variant, quantity: int, reason: str = "", reference: str = ""
+) -> Movement:
+    """Goods in: a delivery (a client's return comes back through stock_return)."""
+    actor.require("inventory.receive")
+    return _stock_in(actor, location, variant, quantity, Movement.Kind.RECEIPT, reason, reference)
 
 
 def stock_return(
@@ -117,14 +122,7 @@ def stock_return(
 ) -> Movement:
     """A client's return put back on sale at `location` (a Return movement in the ledger)."""
     actor.require("inventory.hold")  # whoever sells takes returns back
-    _same_boutique(actor, location, variant)
-    quantity = _quantity(quantity)
-    with transaction.atomic():
-        stock = _stock_get_or_create(location, variant)
-        Stock.objects.filter(pk=stock.pk).update(on_hand=F("on_hand") + quantity)
-        movement = _record(actor, stock, Movement.Kind.RETURN, quantity, reason, reference)
-    _announce(actor.boutique.pk, {variant.product_id})
-    return movement
+    return _stock_in(actor, location, variant, quantity, Movement.Kind.RETURN, reason, reference)
 
 
 def stock_adjust(
