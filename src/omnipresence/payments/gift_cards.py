@@ -76,6 +76,16 @@ def gift_card_find(*, actor: Actor, code: str) -> GiftCard:
     return card
 
 
+def gift_card_check(*, actor: Actor, code: str) -> GiftCard:
+    """The card a code names if it can pay in this boutique now; otherwise the error gift_card_pay
+    would give (a checkout asks before it places the order)."""
+    card = gift_card_find(actor=actor, code=code)
+    _usable(card)
+    if card.currency != actor.boutique.currency:
+        raise InvalidInput("This card is in another currency.", code="currency_mismatch")
+    return card
+
+
 def _usable(card: GiftCard) -> None:
     if not card.is_active:
         raise Conflict("This gift card has been cancelled.", code="gift_card_inactive")

@@ -3,7 +3,8 @@
 Views parse the form, call one orders / payments service as the boutique's web channel
 (`bag.web_actor`) and redirect (post / redirect / get). Expected failures become an accessible alert
 on the page with what the client typed kept, never a 500. The confirmation URL carries a signed
-order id, so one client cannot read another's order.
+order id, so one client cannot read another's order. A gift card or store credit given at checkout
+pays first (what it holds, up to the total); the provider's page then asks only for the rest.
 """
 
 import uuid
@@ -26,13 +27,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from omnipresence.core.errors import DomainError, InsufficientStock, NotFound
+from omnipresence.core.templatetags.omni import money
 from omnipresence.inventory.selectors import availability_for_variants
 from omnipresence.orders import services as orders
 from omnipresence.orders.errors import CartClosed
 from omnipresence.orders.models import Channel, Fulfilment, Order
 from omnipresence.orders.selectors import access_order, shipping_rules
+from omnipresence.payments import gift_cards
 from omnipresence.payments import services as payments
-from omnipresence.payments.models import Payment
+from omnipresence.payments.models import GiftCard, Method, Payment, Provider
 from omnipresence.payments.providers import online_provider_name
 from omnipresence.payments.providers.base import PaymentError
 from omnipresence.payments.selectors import payments_of_order
@@ -84,6 +87,11 @@ def problem_text(error: DomainError, bag: bags.Bag | None = None, country_name: 
         "empty_cart": _("Your bag is empty."),
         "payment_declined": _("Your card was declined. Try another card."),
         "provider_unavailable": _("Payments are unavailable for a moment. Please try again."),
+        "gift_card_unknown": _("We do not recognise this gift card code. Check it and try again."),
+        "gift_card_expired": _("This gift card has expired."),
+        "gift_card_inactive": _("This gift card has been cancelled."),
+        "gift_card_empty": _("This gift card has been spent."),
+        "currency_mismatch": _("This gift card is in another currency and cannot be used here."),
     }
     if error.code == "insufficient_stock":
         return _("Some pieces are no longer available as chosen:") + " " + "; ".join(short_lines(error, bag))
@@ -296,6 +304,9 @@ class CheckoutForm(forms.Form):
     address = forms.CharField(max_length=300, required=False, label=gettext_lazy("Address"))
     city = forms.CharField(max_length=100, required=False, label=gettext_lazy("Town or city"))
     postcode = forms.CharField(max_length=20, required=False, label=gettext_lazy("Postcode"))
+    gift_card = forms.CharField(
+        max_length=40, required=False, label=gettext_lazy("Gift card or store credit")
+    )
     key = forms.CharField(required=False, widget=forms.HiddenInput)  # made with the form: one order per key
 
     def __init__(self, *args, countries: list[tuple[str, str]], delivery: bool, **kwargs):
@@ -335,11 +346,15 @@ def _checkout_form(request, boutique: Boutique, bag: bags.Bag, data=None) -> Che
 
 
 def _render_checkout(request, boutique: Boutique, bag: bags.Bag, form: CheckoutForm, *, error: str = "",
-                     error_in_bag: bool = False, status: int = 200):  # fmt: skip
+                     error_in_bag: bool = False, gift_card: GiftCard | None = None, gift_card_error: str = "",
+                     status: int = 200):  # fmt: skip
+    covers = min(gift_card.balance, bag.price.total) if gift_card is not None else 0
     context = {
         "boutique": boutique, "accent_colour": boutique.brand_colour, "bag": bag, "form": form, "error": error,
         "minutes": settings.CHECKOUT_PAYMENT_MINUTES, "country_name": _country_name(bag.cart.shipping_country),
-        "error_in_bag": error_in_bag,
+        "error_in_bag": error_in_bag, "gift_card": gift_card, "gift_card_covers": covers,
+        "gift_card_rest": bag.price.total - covers,
+        "gift_card_error": gift_card_error or (form.errors.get("gift_card") or [""])[0],
     }  # fmt: skip
     return _no_store(render(request, "storefront/checkout.html", context, status=status))
 
@@ -368,8 +383,26 @@ def checkout(request, slug: str):
         form = _checkout_form(request, boutique, bag)
         form.initial |= {name: request.POST.get(name, "") for name in form.fields}
         return _render_checkout(request, boutique, bags.bag_read(actor=actor, cart=cart), form)
+    if "check_gift_card" in request.POST:
+        # What a card holds, before paying with it: nothing is written, what was typed stays.
+        form = _checkout_form(request, boutique, bag)
+        form.initial |= {name: request.POST.get(name, "") for name in form.fields}
+        code = request.POST.get("gift_card", "").strip()[:40]
+        card, problem = (
+            _gift_card_usable(boutique, code) if code else (None, _("Enter the code of your card."))
+        )
+        return _render_checkout(request, boutique, bag, form, gift_card=card if not problem else None,
+                                gift_card_error=problem, status=422 if problem else 200)  # fmt: skip
     form = _checkout_form(request, boutique, bag, data=request.POST)
-    if not form.is_valid():
+    form.is_valid()
+    code = form.cleaned_data.get("gift_card", "")
+    if code and cart.status == cart.Status.OPEN:
+        # A card that cannot pay is refused before anything is written (a second click, once the
+        # order exists, goes on: the card's payment is then found by its key).
+        problem = _gift_card_usable(boutique, code)[1]
+        if problem:
+            form.add_error("gift_card", problem)
+    if form.errors:
         return _render_checkout(request, boutique, bag, form, status=422,
                                 error=_("Please check the highlighted fields."))  # fmt: skip
     data = form.cleaned_data
@@ -395,7 +428,36 @@ def checkout(request, slug: str):
         in_bag = error.code == "insufficient_stock" or error.code.startswith("coupon_")
         return _render_checkout(request, boutique, bags.bag_read(actor=actor, cart=cart), form, error=text,
                                 error_in_bag=in_bag, status=page_status(error))  # fmt: skip
+    if code:
+        token = order_token(order.pk)
+        try:
+            gift_cards.gift_card_pay(
+                actor=actor, order=order, code=code, idempotency_key=f"web-gift-{order.pk}"
+            )
+        except DomainError as error:
+            if error.code not in ("order_already_paid", "order_cancelled"):
+                # Spent or stopped since the check: the order stands, the page offers to pay it all by card.
+                order = access_order(actor, order.pk)
+                messages.error(request, _("We could not use your card: %(reason)s Your order is placed and your pieces "
+                                          "are set aside; pay the %(amount)s below by card.")
+                               % {"reason": problem_text(error), "amount": money(order.balance, boutique)})  # fmt: skip
+            return redirect("storefront:order", slug=boutique.slug, token=token)
+        order = access_order(actor, order.pk)
+        if order.balance <= 0:
+            return redirect("storefront:order", slug=boutique.slug, token=token)
     return _pay(request, boutique, order, bag=bag, form=form)
+
+
+def _gift_card_usable(boutique: Boutique, code: str) -> tuple[GiftCard | None, str]:
+    """The card a code names, and why it cannot pay now ("" when it can), in the client's words,
+    so a bad code stops checkout before the order is made."""
+    try:
+        return gift_cards.gift_card_check(actor=bags.web_actor(boutique), code=code), ""
+    except DomainError as error:
+        card = None
+        if error.code != "gift_card_unknown":
+            card = gift_cards.gift_card_find(actor=bags.web_actor(boutique), code=code)
+        return card, problem_text(error)
 
 
 def _pay(request, boutique: Boutique, order: Order, *, bag=None, form=None):
@@ -436,7 +498,26 @@ def _order_or_404(boutique: Boutique, token: str) -> Order:
         raise Http404(_("No such order."))
 
 
+def payment_label(payment: Payment) -> str:
+    """How a payment reads on the client's receipt: the card, or the gift card's last four."""
+    last4 = payment.details.get("last4", "")
+    if payment.provider == Provider.GIFT_CARD:
+        if payment.details.get("kind") == GiftCard.Kind.STORE_CREDIT:
+            return _("Store credit …%(last4)s") % {"last4": last4}
+        return _("Gift card …%(last4)s") % {"last4": last4}
+    if payment.method == Method.CASH:
+        return _("Cash")
+    if payment.method == Method.TERMINAL:
+        return _("Card, in the shop")
+    return _("Card …%(last4)s") % {"last4": last4} if last4 else _("Card")
+
+
 def _order_page(request, boutique: Boutique, order: Order, *, error: str = "", payment=None):
+    paid_with = [
+        {"label": payment_label(p), "amount": p.amount, "refunded": sum(r.amount for r in p.refunds.all()
+                                                                         if r.status == r.Status.SUCCEEDED)}
+        for p in payments_of_order(order=order) if p.status == Payment.Status.SUCCEEDED
+    ]  # fmt: skip
     lines = list(order.lines.all())
     prefetch_related_objects([line for line in lines if line.variant_id], "variant__product__images")
     entries = []
@@ -450,7 +531,7 @@ def _order_page(request, boutique: Boutique, order: Order, *, error: str = "", p
         "pickups": any(line.fulfilment == Fulfilment.PICKUP for line in lines),
         "deliveries": any(line.fulfilment != Fulfilment.PICKUP for line in lines),
         "address": [part for part in address if part], "country_name": _country_name(order.shipping_country),
-        "token": request.resolver_match.kwargs["token"],
+        "token": request.resolver_match.kwargs["token"], "paid_with": paid_with,
     }  # fmt: skip
     response = _no_store(render(request, "storefront/order_confirmation.html", context))
     response["Referrer-Policy"] = "no-referrer"  # the token must not leak to other sites
