@@ -182,9 +182,8 @@ def test_a_link_for_an_order_after_a_deposit_asks_for_the_rest(seller, order):
 
 
 def test_the_same_cart_costs_the_same_on_the_web_at_the_till_and_in_a_pay_link(seller, world_a, uk_shipping):
-    from omnipresence.orders import services as orders
-
     from omnipresence.inventory import services as inventory
+    from omnipresence.orders import services as orders
 
     orders.campaign_create(actor=world_a["actor"], name="Welcome", kind="percentage", value=1000, code="WELCOME10")
     inventory.stock_receive(actor=world_a["actor"], location=world_a["shop"], variant=world_a["variants"][0],
