@@ -25,6 +25,7 @@ from omnipresence.inventory import services as inventory
 from omnipresence.inventory.models import Movement, Stock
 from omnipresence.orders.demo import seed_orders
 from omnipresence.payments.demo import seed_payments
+from omnipresence.returns.demo import seed_returns
 from omnipresence.stores import services as stores
 from omnipresence.stores.access import actor_for_user, system_actor
 from omnipresence.stores.models import Boutique, Location
@@ -315,6 +316,7 @@ def seed_demo(*, scale: int = 1, log=print) -> list[Boutique]:
         orders = seed_orders(boutique, log=lambda *_: None)
         paid = seed_payments(boutique, log=lambda *_: None)
         seed_fulfilment(boutique, log=log)  # prints the ready pickup's code (shown only once)
+        seed_returns(boutique, log=log)  # and the store credit and gift card codes
         log(f"  {spec.name}: {Product.objects.filter(boutique=boutique).count()} products, "
             f"{variant_count} variants, {len(locations)} locations, {held} client holds, {orders} orders, "
             f"{paid['payments']} payments, {paid['pay_links']} pay links")  # fmt: skip

@@ -9,10 +9,13 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from omnipresence.catalog.models import Product, ProductImage, Variant
+from omnipresence.fulfilment.models import Fulfilment
 from omnipresence.inventory.models import Hold, Stock
 from omnipresence.inventory.selectors import ledger_check
 from omnipresence.inventory.services import hold_place
 from omnipresence.orders.models import Order
+from omnipresence.payments.models import GiftCard, PayLink, Payment
+from omnipresence.returns.models import Return
 from omnipresence.stores.access import token_lookup
 from omnipresence.stores.models import ApiToken, Boutique, Location, StaffMember
 
@@ -46,6 +49,14 @@ def test_demo_seeds_three_boutiques_once_and_the_ledger_adds_up(settings, tmp_pa
         assert orders.count() >= 3
         assert {"web", "shop", "chat"} <= set(orders.values_list("channel", flat=True))
         assert orders.exclude(associate=None).exists()
+        # Selling: paid in several ways, a pay link waiting, fulfilment under way, a return, a gift card.
+        assert {"sandbox", "manual"} <= set(Payment.objects.filter(boutique=boutique).values_list("provider", flat=True))
+        assert PayLink.objects.filter(boutique=boutique, status="active").exists()
+        assert PayLink.objects.filter(boutique=boutique, status="paid").exists()
+        assert {"ready", "shipped"} <= set(Fulfilment.objects.filter(boutique=boutique).values_list("status", flat=True))
+        assert Return.objects.filter(boutique=boutique, refund_method="store_credit").exists()
+        assert set(GiftCard.objects.filter(boutique=boutique).values_list("kind", flat=True)) == {"gift_card", "store_credit"}
+    assert "Pay link sent to" in out and "/pay/" in out
     image = ProductImage.objects.first()
     assert image.image.storage.exists(image.image.name) and image.thumbnail.storage.exists(image.thumbnail.name)
     assert Product.objects.filter(title="Blue Statement Coat", boutique__slug="maison-soho").exists()
