@@ -11,6 +11,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from omnipresence.catalog.api import router as catalog_router
 from omnipresence.catalog.import_api import router as imports_router
+from omnipresence.clients.api import router as clients_router
 from omnipresence.core.errors import DomainError
 from omnipresence.fulfilment.api import router as fulfilment_router
 from omnipresence.inventory.api import router as inventory_router
@@ -104,6 +105,7 @@ def unexpected(request, exc: Exception):
 
 api.add_router("/", stores_router)
 api.add_router("/", catalog_router)
+api.add_router("/", clients_router)
 api.add_router("/", inventory_router)
 api.add_router("/", imports_router)
 api.add_router("/", search_router)

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "omnipresence.core",
     "omnipresence.stores",
     "omnipresence.catalog",
+    "omnipresence.clients",
     "omnipresence.inventory",
     "omnipresence.search",
     "omnipresence.orders",

@@ -16,7 +16,8 @@ from omnipresence.stores.models import ApiToken, Boutique, StaffMember
 
 # What each role may do. Tokens carry scopes instead (SCOPE_PERMISSIONS).
 ASSOCIATE_PERMISSIONS = frozenset(
-    {"catalog.view", "inventory.view", "inventory.hold", "inventory.receive", "staff.view"}
+    {"catalog.view", "inventory.view", "inventory.hold", "inventory.receive", "staff.view", "clients.view",
+     "clients.edit"}
 )
 MANAGER_PERMISSIONS = ASSOCIATE_PERMISSIONS | {
     "catalog.edit",
@@ -26,6 +27,7 @@ MANAGER_PERMISSIONS = ASSOCIATE_PERMISSIONS | {
     "imports.run",
     "locations.edit",
     "payments.refund",
+    "clients.merge",
 }
 OWNER_PERMISSIONS = MANAGER_PERMISSIONS | {"tokens.manage", "staff.manage", "boutique.edit"}
 ROLE_PERMISSIONS = {
@@ -48,6 +50,8 @@ SCOPE_PERMISSIONS = {
     },
     "locations:write": {"locations.edit"},
     "payments:write": {"payments.refund"},
+    "clients:read": {"clients.view"},
+    "clients:write": {"clients.view", "clients.edit", "clients.merge"},
 }
 ALL_SCOPES = tuple(SCOPE_PERMISSIONS)
 TOKEN_PREFIX = "omni_"

@@ -100,7 +100,10 @@ class LocationOut(Schema):
 
 
 LocationKind = Literal["shop", "warehouse"]  # Location.Kind (an inline enum: two "Kind" enums clashed)
-Scope = Literal["catalog:read", "catalog:write", "inventory:read", "inventory:write", "locations:write", "payments:write"]  # ALL_SCOPES
+Scope = Literal[
+    "catalog:read", "catalog:write", "inventory:read", "inventory:write", "locations:write", "payments:write",
+    "clients:read", "clients:write",
+]  # ALL_SCOPES
 
 
 class LocationIn(Input):

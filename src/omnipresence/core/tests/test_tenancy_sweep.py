@@ -29,7 +29,7 @@ PREFIX = "/api/v1"
 
 # Apps with a tests/sweep.py: sweep_ids(world) -> path ids, sweep_operations(world) -> rows,
 # and optionally PUBLIC, the operations of theirs anyone may call.
-SWEEP_APPS = ("orders", "payments", "fulfilment", "returns")
+SWEEP_APPS = ("orders", "payments", "fulfilment", "returns", "clients")
 
 
 def _sweep_modules():

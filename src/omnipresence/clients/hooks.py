@@ -1,0 +1,29 @@
+"""What other apps re-point when two clients are merged (and put back on undo).
+
+Orders, holds, conversations… sit above clients and keep their own `client_id`s. Each registers
+once, from its AppConfig.ready:
+
+    from omnipresence.clients.hooks import on_merge
+    on_merge("orders", merge=orders_merge, undo=orders_merge_undo)
+
+`merge(survivor_id=…, merged_id=…)` runs inside the merge transaction and returns what it moved,
+as JSON (e.g. `{"order": [3, 9]}`); that value is stored in the MergeRecord and handed back to
+`undo(survivor_id=…, merged_id=…, moved=…)` inside the undo transaction. Raising a DomainError
+from either refuses the whole merge or undo. Both must only touch rows of those two clients.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+MergeCallback = Callable[..., Any]
+UndoCallback = Callable[..., None]
+
+_handlers: dict[str, tuple[MergeCallback, UndoCallback]] = {}
+
+
+def on_merge(name: str, *, merge: MergeCallback, undo: UndoCallback) -> None:
+    _handlers[name] = (merge, undo)
+
+
+def merge_handlers() -> dict[str, tuple[MergeCallback, UndoCallback]]:
+    return dict(_handlers)
