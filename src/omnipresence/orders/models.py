@@ -130,6 +130,10 @@ class Order(SaleAttribution):
         REFUNDED = "refunded", _("Refunded")
 
     boutique = models.ForeignKey(Boutique, on_delete=models.CASCADE, related_name="+")
+    # The one client record she is, resolved at checkout from the email, then the phone.
+    client = models.ForeignKey(
+        "clients.Client", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+    )
     cart = models.OneToOneField(Cart, null=True, blank=True, on_delete=models.SET_NULL, related_name="order")
     idempotency_key = models.CharField(max_length=80, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLACED)

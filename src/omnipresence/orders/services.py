@@ -18,6 +18,7 @@ from omnipresence.core.errors import Conflict, InsufficientStock, InvalidInput
 from omnipresence.inventory import services as inventory
 from omnipresence.inventory.models import Hold
 from omnipresence.inventory.selectors import availability_for_variants
+from omnipresence.orders import client_link
 from omnipresence.orders.errors import (
     CartClosed,
     CouponError,
@@ -551,8 +552,13 @@ def _checkout(actor: Actor, cart: Cart, key: str, payment_due_at: datetime | Non
                 raise
             _shelf_found(actor, locked, short.details["lines"], lines)
             plan = _allocation_plan(locked, lines)
+        client_id = client_link.client_for(
+            boutique=locked.boutique, email=locked.client_email, phone=locked.client_phone, name=locked.client_name,
+            channel=locked.channel, actor_label=actor.label,
+        )  # fmt: skip
         order = Order.objects.create(
             boutique_id=locked.boutique_id, cart=locked, idempotency_key=key, currency=locked.currency,
+            client_id=client_id,
             channel=locked.channel, associate_id=locked.associate_id, source_kind=locked.source_kind,
             source_ref=locked.source_ref, client_name=locked.client_name, client_email=locked.client_email,
             client_phone=locked.client_phone, client_ref=locked.client_ref,
@@ -589,6 +595,7 @@ def _checkout(actor: Actor, cart: Cart, key: str, payment_due_at: datetime | Non
                 for location, hold in taken[line.pk]
             )
         Cart.objects.filter(pk=locked.pk).update(status=Cart.Status.CHECKED_OUT, updated_at=timezone.now())
+        client_link.order_placed(order, boutique=locked.boutique, lines=len(lines))
         hooks.emit("order.placed", order_id=order.pk)
     return access_order(actor, order.pk)
 
@@ -623,6 +630,7 @@ def order_cancel(*, actor: Actor, order: Order, reason: str = "") -> Order:
             inventory.hold_release(
                 actor=actor, hold=hold, reason=_text(reason, "reason", 200) or "order cancelled"
             )
+        client_link.order_cancelled(locked)
         hooks.emit("order.cancelled", order_id=order.pk)
     return access_order(actor, order.pk)
 
@@ -648,10 +656,14 @@ def order_payments_set(*, order_id: int, paid: int, refunded: int) -> Order:
         else:
             status = Order.PaymentStatus.REFUNDED if refunded else Order.PaymentStatus.UNPAID
         became_paid = status == Order.PaymentStatus.PAID and order.payment_status != Order.PaymentStatus.PAID
+        refunded_now = refunded - order.amount_refunded
         Order.objects.filter(pk=order_id).update(amount_paid=paid, amount_refunded=refunded, payment_status=status)
         order.amount_paid, order.amount_refunded, order.payment_status = paid, refunded, status
         if became_paid:
+            client_link.order_paid(order)
             hooks.emit("order.paid", order_id=order_id)
+        if refunded_now > 0:
+            client_link.order_refunded(order, amount=refunded_now, whole=status == Order.PaymentStatus.REFUNDED)
     return order
 
 

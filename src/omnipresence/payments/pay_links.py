@@ -21,6 +21,7 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from omnipresence.clients.services import timeline_add
 from omnipresence.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from omnipresence.core.money import format_money
 from omnipresence.core.timeutil import format_local
@@ -104,6 +105,12 @@ def pay_link_create(
             message=message, expires_at=expires_at, created_by_id=actor.user_id, created_by_label=actor.label[:120],
         )  # fmt: skip
         orders.order_payment_due_set(order_id=locked.pk, payment_due_at=expires_at)
+        if locked.client_id:
+            timeline_add(
+                client_id=locked.client_id, kind="pay_link_sent", occurred_at=link.created_at,
+                summary=f"Pay link for order {locked.pk} · {format_money(locked.total, locked.currency)}",
+                ref_kind="pay_link", ref_id=link.pk, associate_id=actor.user_id,
+            )  # fmt: skip
     return link
 
 

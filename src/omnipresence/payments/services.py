@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
+from omnipresence.clients.services import timeline_add
 from omnipresence.core.errors import Conflict, InvalidInput, NotFound
 from omnipresence.orders import services as orders
 from omnipresence.orders.errors import OrderFulfilled
@@ -240,9 +241,12 @@ def _settle(payment_id: int, answer: ProviderPayment | None) -> _Settled:
         order = order_sums_apply(order.pk)
         payment.order = order
         if payment.pay_link_id:
-            PayLink.objects.filter(pk=payment.pay_link_id).exclude(status=PayLink.Status.PAID).update(
+            if PayLink.objects.filter(pk=payment.pay_link_id).exclude(status=PayLink.Status.PAID).update(
                 status=PayLink.Status.PAID, paid_at=now
-            )
+            ) and order.client_id:
+                timeline_add(client_id=order.client_id, kind="pay_link_paid", occurred_at=now,
+                             summary=f"Pay link paid · order {order.pk}", ref_kind="pay_link",
+                             ref_id=payment.pay_link_id)  # fmt: skip
         if order.status == Order.Status.CANCELLED:
             return _Settled(payment, payment.amount, Refund.Reason.ORDER_CANCELLED)
         excess = _net_paid(order) - order.total

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Sum
 
 from omnipresence.catalog.models import Variant
+from omnipresence.clients.services import timeline_add
 from omnipresence.core.errors import Conflict, InvalidInput
 from omnipresence.inventory import services as inventory
 from omnipresence.inventory.models import Hold
@@ -154,6 +155,14 @@ def return_create(
         if refund_method == Return.RefundMethod.EXCHANGE:
             ret.exchange_order = _exchange(actor, locked, ret, exchange, code)
             Return.objects.filter(pk=ret.pk).update(exchange_order=ret.exchange_order)
+        if locked.client_id:
+            timeline_add(
+                client_id=locked.client_id, kind="return", occurred_at=ret.created_at,
+                summary=f"Returned {sum(x.quantity for x in lines)} from order {locked.pk} · {ret.get_refund_method_display()}",
+                data={"amount": total, "reasons": sorted({x.reason for x in lines}), "channel": channel,
+                      "assisted": ret.assisted},
+                ref_kind="return", ref_id=ret.pk, associate_id=actor.user_id,
+            )  # fmt: skip
 
     if refund_method == Return.RefundMethod.ORIGINAL and total > 0:
         _refund(actor, ret, lines[0].reason)

@@ -85,6 +85,10 @@ def test_the_client_pays_the_link_in_the_sandbox(world_a, link):
     assert (link.status, link.views, order.payment_status, order.amount_paid) == ("paid", 2, "paid", 45000)  # two visits of the page
     assert soho_available(world_a) == 1  # the unit stays held for the paid order
     assert Payment.objects.get().pay_link_id == link.pk
+    from omnipresence.clients.models import TimelineEvent
+
+    assert list(TimelineEvent.objects.filter(client_id=order.client_id).order_by("pk").values_list("kind", flat=True)) == [
+        "created", "order_placed", "pay_link_sent", "order_paid", "pay_link_paid"]
 
 
 def test_double_clicks_and_resubmits_make_one_payment_and_one_charge(link):

@@ -38,6 +38,11 @@ def test_a_return_to_the_original_payment_restocks_where_chosen(manager_actor, w
     order = Order.objects.get(pk=sold.pk)
     assert (order.amount_refunded, order.payment_status) == (40500, "partially_refunded")
     assert ledger_check(boutique=world_a["boutique"]) == []
+    from omnipresence.clients.models import Client, TimelineEvent
+
+    event = TimelineEvent.objects.get(kind="return")
+    assert event.client_id == order.client_id and event.data["amount"] == 40500 and event.data["assisted"] is True
+    assert Client.objects.get(pk=order.client_id).lifetime_spend == 81000 - 40500
 
 
 def test_returning_every_unit_in_two_returns_gives_back_exactly_the_line_total(manager_actor, world_a, seller,
