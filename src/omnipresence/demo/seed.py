@@ -19,6 +19,7 @@ from django.utils.text import slugify
 
 from omnipresence.catalog.models import Category, Product, ProductImage, Variant
 from omnipresence.catalog.services import category_ensure
+from omnipresence.clients.demo import seed_clients
 from omnipresence.demo.images import COLOURS, product_picture
 from omnipresence.fulfilment.demo import seed_fulfilment
 from omnipresence.inventory import services as inventory
@@ -317,6 +318,7 @@ def seed_demo(*, scale: int = 1, log=print) -> list[Boutique]:
         paid = seed_payments(boutique, log=lambda *_: None)
         seed_fulfilment(boutique, log=log)  # prints the ready pickup's code (shown only once)
         seed_returns(boutique, log=log)  # and the store credit and gift card codes
+        seed_clients(boutique, log=lambda *_: None)
         log(f"  {spec.name}: {Product.objects.filter(boutique=boutique).count()} products, "
             f"{variant_count} variants, {len(locations)} locations, {held} client holds, {orders} orders, "
             f"{paid['payments']} payments, {paid['pay_links']} pay links")  # fmt: skip
