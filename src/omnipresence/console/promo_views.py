@@ -3,6 +3,7 @@
 
 from django import forms
 from django.shortcuts import render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -53,13 +54,15 @@ def personal_codes(request, actor: Actor):
         except DomainError as problem:
             error, status = problem, problem.status
         else:
-            body = _("Thank you from %(boutique)s! Here is %(offer)s your next purchase, in the shop or online: "
-                     "%(code)s") % {"boutique": actor.boutique.name, "offer": _offer(campaign, actor.boutique),
-                                    "code": issued.code}  # fmt: skip
-            share = share_links(
-                body=body, subject=_("A thank-you from %(boutique)s") % {"boutique": actor.boutique.name},
-                email=issued.client_ref if "@" in issued.client_ref else "",
-            )  # fmt: skip
+            # In the boutique's language: this is what the client reads.
+            with translation.override(actor.boutique.language.split("-")[0]):
+                body = _("Thank you from %(boutique)s! Here is %(offer)s on your next purchase, in the shop or online: "
+                         "%(code)s") % {"boutique": actor.boutique.name, "offer": _offer(campaign, actor.boutique),
+                                        "code": issued.code}  # fmt: skip
+                share = share_links(
+                    body=body, subject=_("A thank-you from %(boutique)s") % {"boutique": actor.boutique.name},
+                    email=issued.client_ref if "@" in issued.client_ref else "",
+                )  # fmt: skip
             share["body"] = body
             form = PersonalCodeForm(campaigns=campaigns)
     elif request.method == "POST":

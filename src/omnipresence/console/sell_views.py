@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -499,11 +499,13 @@ def order_card(request, actor: Actor, order_id: int):
 
 
 def _share(link, url: str, boutique) -> dict:
-    """The text a client receives, and the links that open it in WhatsApp or an email."""
-    text = link.message.strip() or _("Your pieces from %(boutique)s are ready to pay here:") % {
-        "boutique": boutique.name
-    }
-    subject = _("Your pieces from %(boutique)s") % {"boutique": boutique.name}
+    """The text a client receives (in the boutique's language), and the links that open it in
+    WhatsApp or an email."""
+    with translation.override(boutique.language.split("-")[0]):
+        text = link.message.strip() or _("Your pieces from %(boutique)s are ready to pay here:") % {
+            "boutique": boutique.name
+        }
+        subject = _("Your pieces from %(boutique)s") % {"boutique": boutique.name}
     return share_links(body=f"{text}\n{url}", subject=subject, email=link.order.client_email)
 
 

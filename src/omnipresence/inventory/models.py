@@ -8,6 +8,7 @@ Availability = on hand − active, unexpired holds (see selectors).
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from omnipresence.catalog.models import Variant
 from omnipresence.stores.models import Boutique, Location
@@ -39,7 +40,7 @@ class Stock(models.Model):
 
 class Movement(models.Model):
     class Kind(models.TextChoices):
-        RECEIPT = "receipt", _("Receipt")
+        RECEIPT = "receipt", pgettext_lazy("stock movement", "Receipt")
         SALE = "sale", _("Sale")
         RETURN = "return", _("Return")
         TRANSFER_OUT = "transfer_out", _("Transfer out")

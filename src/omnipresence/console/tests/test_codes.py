@@ -27,7 +27,7 @@ def test_an_associate_gives_a_client_her_own_code(world_a, associate_a, thanks, 
     code = Code.objects.get()
     html = page.content.decode()
     assert (code.kind, code.client_ref, code.issued_by_id) == ("personal", "vane@example.com", associate_a.pk)
-    assert code.code in html and "10% off your next purchase" in html and "wa.me" in html
+    assert code.code in html and "10% off on your next purchase" in html and "wa.me" in html
     from omnipresence.stores.access import actor_for_user
 
     actor = actor_for_user(associate_a, world_a["boutique"])
