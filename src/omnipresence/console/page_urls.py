@@ -22,6 +22,7 @@ urlpatterns = [
     path("<slug:slug>/", include("omnipresence.console.order_urls")),
     path("<slug:slug>/codes/", promo_views.personal_codes, name="codes"),
     path("<slug:slug>/clients/matches/", client_views.client_matches, name="client_matches"),
+    path("<slug:slug>/clients/", include("omnipresence.console.client_page_urls")),
     path("<slug:slug>/tokens/", token_views.tokens_page, name="tokens"),
     path("<slug:slug>/tokens/<int:token_id>/revoke/", token_views.token_revoke, name="token_revoke"),
 ]
