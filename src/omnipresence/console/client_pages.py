@@ -96,7 +96,7 @@ def _cursor(request) -> tuple[datetime, int] | None:
 def _profile_initial(client: Client) -> dict:
     return {
         "display_name": client.display_name,
-        "sizes": "\n".join(f"{category}: {size}" for category, size in client.sizes.items()),
+        "sizes": "\n".join(f"{category}: {size}" for category, size in sorted(client.sizes.items())),  # jsonb keeps no order
         "colours": ", ".join(client.colours),
         "brands": ", ".join(client.brands),
         "styles": ", ".join(client.styles),
