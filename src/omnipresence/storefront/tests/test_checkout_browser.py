@@ -106,6 +106,8 @@ def test_the_bag_warns_and_blocks_checkout_on_a_phone(asgi_live_server, browser,
     page = context.new_page()
     page.goto(f"{asgi_live_server}/atelier-a/p/blue-statement-coat/?sku=atelier-a-COAT-BLU-M")
     page.get_by_role("button", name="Add to bag").click()
+    expect(page).to_have_url(re.compile(r"/atelier-a/cart/$"))  # the bag page has loaded before we reload it
+    expect(page.locator("li.bag-line")).to_have_count(1)
     world = boutique_world
     inventory.hold_place(actor=world["actor"], location=world["shop"], variant=world["variants"][1], quantity=2,
                          client_name="Walk-in")  # fmt: skip
