@@ -20,6 +20,8 @@ from django.utils import timezone
 
 from omnipresence.core import hooks
 from omnipresence.core.errors import InvalidInput
+from omnipresence.core.validation import clean_text as _text
+from omnipresence.core.validation import same_boutique as _same_boutique
 from omnipresence.fulfilment import notify
 from omnipresence.fulfilment.codes import code_hash, code_matches, code_new
 from omnipresence.fulfilment.errors import (
@@ -117,11 +119,6 @@ def fulfilment_cancel_for_order(*, order_id: int) -> int:
 
 
 # ---------- The steps ----------
-
-
-def _same_boutique(actor: Actor, obj) -> None:
-    if obj.boutique_id != actor.boutique.pk:
-        raise InvalidInput("That belongs to another boutique.", code="wrong_boutique")
 
 
 def _locked(actor: Actor, fulfilment: Fulfilment) -> Fulfilment:
@@ -224,15 +221,6 @@ def fulfilment_ready(*, actor: Actor, fulfilment: Fulfilment) -> tuple[Fulfilmen
                   pickup_code_hash=code_hash(current.pk, code), pickup_code_attempts=0)  # fmt: skip
             notify.pickup_ready(current, code)
     return access_fulfilment(actor, fulfilment.pk), code
-
-
-def _text(value: str, field: str, limit: int) -> str:
-    value = (value or "").strip()
-    if len(value) > limit or "\x00" in value:
-        raise InvalidInput(
-            f"{field} is at most {limit} characters.", code="too_long", details={"field": field}
-        )
-    return value
 
 
 def fulfilment_ship(

@@ -16,6 +16,7 @@ from django.utils import timezone
 from omnipresence.catalog.models import Variant
 from omnipresence.core.errors import Conflict, InsufficientStock, InvalidInput
 from omnipresence.core.events import group_send_on_commit
+from omnipresence.core.validation import same_boutique as _same_boutique
 from omnipresence.inventory.lock_objects import (
     expired_holds_release,
     hold_insert_reserving,
@@ -61,12 +62,6 @@ def _quantity(value, *, allow_zero: bool = False, field: str = "quantity") -> in
             f"{field} must be between {low} and {MAX_QUANTITY}.", code="invalid_quantity", details={"field": field}
         )
     return value
-
-
-def _same_boutique(actor: Actor, *objects) -> None:
-    for obj in objects:
-        if obj.boutique_id != actor.boutique.pk:
-            raise InvalidInput("That belongs to another boutique.", code="wrong_boutique")
 
 
 def _stock_get_or_create(location: Location, variant: Variant) -> Stock:

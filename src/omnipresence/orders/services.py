@@ -15,6 +15,8 @@ from django.utils import timezone
 from omnipresence.catalog.models import Variant
 from omnipresence.core import hooks
 from omnipresence.core.errors import Conflict, InsufficientStock, InvalidInput
+from omnipresence.core.validation import clean_text as _text
+from omnipresence.core.validation import same_boutique as _same_boutique
 from omnipresence.inventory import services as inventory
 from omnipresence.inventory.models import Hold
 from omnipresence.inventory.selectors import availability_for_variants
@@ -77,21 +79,6 @@ __all__ = [
 
 MAX_LINES = 100
 MAX_QUANTITY = 1000
-
-
-def _text(value: str, field: str, limit: int) -> str:
-    value = (value or "").strip()
-    if len(value) > limit or "\x00" in value:
-        raise InvalidInput(
-            f"{field} is longer than {limit} characters.", code="too_long", details={"field": field}
-        )
-    return value
-
-
-def _same_boutique(actor: Actor, *objects) -> None:
-    for obj in objects:
-        if obj is not None and obj.boutique_id != actor.boutique.pk:
-            raise InvalidInput("That belongs to another boutique.", code="wrong_boutique")
 
 
 def _attribution(actor: Actor, *, channel, client_name, client_email, client_phone, associate, source_kind,

@@ -16,6 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from omnipresence.core.errors import Conflict, InvalidInput, NotFound
+from omnipresence.core.validation import clean_text, same_boutique
 from omnipresence.orders.models import Order
 from omnipresence.orders.promotions import client_ref_normalise
 from omnipresence.payments import services as payments
@@ -49,7 +50,7 @@ def gift_card_issue(
     amount = payments._amount(amount)
     if kind not in GiftCard.Kind.values:
         raise InvalidInput(f"Unknown kind '{kind[:20]}'.", code="invalid_kind")
-    client_ref = client_ref_normalise(payments._text(client, "client", 254)) if client else ""
+    client_ref = client_ref_normalise(clean_text(client, "client", 254)) if client else ""
     if kind == GiftCard.Kind.STORE_CREDIT and not client_ref:
         raise InvalidInput("Store credit is given to a client: give her email or phone.", code="client_required")
     if expires_at is not None and expires_at <= timezone.now():
@@ -59,7 +60,7 @@ def gift_card_issue(
         card = GiftCard.objects.create(
             boutique=actor.boutique, kind=kind, code_hash=code_hash(code), last4=_normalise(code)[-4:],
             currency=actor.boutique.currency, initial=amount, balance=amount, client_ref=client_ref,
-            client_name=payments._text(client_name, "client_name", 120), note=payments._text(note, "note", 200),
+            client_name=clean_text(client_name, "client_name", 120), note=clean_text(note, "note", 200),
             expires_at=expires_at, issued_by_id=actor.user_id, issued_by_label=actor.label[:120],
         )  # fmt: skip
         GiftCardMovement.objects.create(boutique=actor.boutique, card=card, kind=GiftCardMovement.Kind.ISSUE,
@@ -102,8 +103,8 @@ def gift_card_pay(
     credit, at the till, on the web or in a pay link. One transaction: the card is spent and the
     payment succeeds together."""
     actor.require(payments.SELL)
-    payments._same_boutique(actor, order)
-    key = payments._text(idempotency_key, "idempotency_key", 80)
+    same_boutique(actor, order)
+    key = clean_text(idempotency_key, "idempotency_key", 80)
     if amount is not None:
         amount = payments._amount(amount)
     card_id = gift_card_find(actor=actor, code=code).pk

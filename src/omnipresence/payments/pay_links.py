@@ -25,6 +25,7 @@ from omnipresence.clients.services import timeline_add
 from omnipresence.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from omnipresence.core.money import format_money
 from omnipresence.core.timeutil import format_local
+from omnipresence.core.validation import clean_text, same_boutique
 from omnipresence.orders import services as orders
 from omnipresence.orders.models import Cart, Order
 from omnipresence.payments import services as payments
@@ -83,12 +84,12 @@ def pay_link_create(
     if (cart is None) == (order is None):
         raise InvalidInput("Give a cart or an order.", code="invalid_input")
     expires_at = timezone.now() + timedelta(hours=_hours(hours))
-    message = payments._text(message, "message", 500)
+    message = clean_text(message, "message", 500)
     with transaction.atomic():
         if cart is not None:
-            payments._same_boutique(actor, cart)
+            same_boutique(actor, cart)
             order = orders.cart_checkout(actor=actor, cart=cart, payment_due_at=expires_at)
-        payments._same_boutique(actor, order)
+        same_boutique(actor, order)
         locked = Order.objects.select_for_update().get(pk=order.pk)
         existing = PayLink.objects.filter(order=locked).first()
         if existing is not None:
@@ -190,7 +191,7 @@ def _end(link: PayLink, status: str, actor: Actor, reason: str) -> PayLink:
 def pay_link_revoke(*, actor: Actor, link: PayLink) -> PayLink:
     """The associate withdraws a link: it stops working at once and the units go back on sale."""
     actor.require(payments.SELL)
-    payments._same_boutique(actor, link)
+    same_boutique(actor, link)
     if link.status == PayLink.Status.PAID:
         raise Conflict("This link has been paid: refund the order instead.", code="pay_link_paid")
     if link.status != PayLink.Status.ACTIVE:

@@ -20,6 +20,8 @@ from django.utils import timezone
 
 from omnipresence.clients.services import timeline_add
 from omnipresence.core.errors import Conflict, InvalidInput, NotFound
+from omnipresence.core.validation import clean_text as _text
+from omnipresence.core.validation import same_boutique as _same_boutique
 from omnipresence.orders import services as orders
 from omnipresence.orders.errors import OrderFulfilled
 from omnipresence.orders.models import Order
@@ -41,23 +43,10 @@ class OrderNotPayable(Conflict):
     default_message = "This order cannot take a payment."
 
 
-def _text(value: str, field: str, limit: int) -> str:
-    value = (value or "").strip()
-    if len(value) > limit or "\x00" in value:
-        raise InvalidInput(f"{field} is longer than {limit} characters.", code="too_long", details={"field": field})
-    return value
-
-
 def _amount(value, field: str = "amount") -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0 or value > 10**13:
         raise InvalidInput(f"{field} must be a positive whole number of minor units.", code="invalid_amount")
     return value
-
-
-def _same_boutique(actor: Actor, *objects) -> None:
-    for obj in objects:
-        if obj is not None and obj.boutique_id != actor.boutique.pk:
-            raise InvalidInput("That belongs to another boutique.", code="wrong_boutique")
 
 
 def _net_paid(order: Order) -> int:

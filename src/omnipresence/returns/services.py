@@ -16,6 +16,7 @@ from django.db.models import Sum
 from omnipresence.catalog.models import Variant
 from omnipresence.clients.services import timeline_add
 from omnipresence.core.errors import Conflict, InvalidInput
+from omnipresence.core.validation import clean_text, same_boutique
 from omnipresence.inventory import services as inventory
 from omnipresence.inventory.models import Hold
 from omnipresence.orders import services as orders
@@ -86,7 +87,7 @@ def return_create(
     channel: str = Channel.SHOP, exchange: list[ExchangeLine] = (), note: str = "", idempotency_key: str = "",
 ) -> ReturnResult:  # fmt: skip
     actor.require(TAKE_RETURNS)
-    payments._same_boutique(actor, order)
+    same_boutique(actor, order)
     if refund_method not in Return.RefundMethod.values:
         raise InvalidInput(f"Unknown refund method '{refund_method[:20]}'.", code="invalid_refund_method")
     if channel not in Channel.values:
@@ -95,8 +96,8 @@ def return_create(
         raise InvalidInput("Nothing to return.", code="empty_return")
     if bool(exchange) != (refund_method == Return.RefundMethod.EXCHANGE):
         raise InvalidInput("An exchange names the pieces she takes instead.", code="exchange_lines_required")
-    key = payments._text(idempotency_key, "idempotency_key", 80)
-    note = payments._text(note, "note", 300)
+    key = clean_text(idempotency_key, "idempotency_key", 80)
+    note = clean_text(note, "note", 300)
     existing = Return.objects.filter(boutique=actor.boutique, idempotency_key=key).first() if key else None
     if existing is not None:
         return ReturnResult(existing)
@@ -105,7 +106,7 @@ def return_create(
             raise InvalidInput("That line is not part of this order.", code="wrong_order_line")
         if line.reason not in Reason.values:
             raise InvalidInput(f"Unknown reason '{line.reason[:20]}'.", code="invalid_reason")
-        payments._same_boutique(actor, line.restock_location)
+        same_boutique(actor, line.restock_location)
         if isinstance(line.quantity, bool) or not isinstance(line.quantity, int) or line.quantity < 1:
             raise InvalidInput("A returned quantity is a whole number from 1.", code="invalid_quantity")
 
@@ -209,7 +210,7 @@ def _refund(actor: Actor, ret: Return, reason: str) -> None:
 def return_refund_retry(*, actor: Actor, ret: Return) -> Return:
     """Finish a return whose refund the provider did not take (same refund keys: never twice)."""
     actor.require(TAKE_RETURNS)
-    payments._same_boutique(actor, ret)
+    same_boutique(actor, ret)
     if ret.status == Return.Status.REFUND_PENDING:
         first = ret.lines.order_by("pk").first()
         _refund(actor, ret, first.reason if first else Reason.OTHER)
