@@ -9,17 +9,23 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from omnipresence.accounts.api import router as accounts_router
+from omnipresence.attribution.api import router as attribution_router
 from omnipresence.catalog.api import router as catalog_router
 from omnipresence.catalog.import_api import router as imports_router
+from omnipresence.clienteling.api import router as clienteling_router
 from omnipresence.clients.api import router as clients_router
 from omnipresence.core.errors import DomainError
 from omnipresence.fulfilment.api import router as fulfilment_router
 from omnipresence.inventory.api import router as inventory_router
 from omnipresence.orders.api import router as orders_router
 from omnipresence.payments.api import router as payments_router
+from omnipresence.privacy.api import router as privacy_router
 from omnipresence.returns.api import router as returns_router
 from omnipresence.search.api import router as search_router
+from omnipresence.shares.api import router as shares_router
 from omnipresence.stores.api import router as stores_router
+from omnipresence.visits.api import router as visits_router
 
 log = logging.getLogger(__name__)
 
@@ -113,3 +119,9 @@ api.add_router("/", orders_router)
 api.add_router("/", fulfilment_router)
 api.add_router("/", payments_router)
 api.add_router("/", returns_router)
+api.add_router("/", accounts_router)
+api.add_router("/", privacy_router)
+api.add_router("/", clienteling_router)
+api.add_router("/", shares_router)
+api.add_router("/", visits_router)
+api.add_router("/", attribution_router)

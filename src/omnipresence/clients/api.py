@@ -8,6 +8,7 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import StrictBool
 
 from omnipresence.clients import services
+from omnipresence.clients.attempts import logged_attempts
 from omnipresence.clients.models import Client, ConsentChannel, ConsentPurpose, MergeRecord, TimelineEvent
 from omnipresence.clients.selectors import (
     CLIENTS_EDIT,
@@ -223,6 +224,7 @@ def clients(request, slug: SLUG, q: query_text(120) = None, associate: query_tex
 @router.post(
     "/boutiques/{slug}/clients/resolve", response={200: ClientOut, 201: ClientOut, **ERRORS}, auth=AUTH
 )
+@logged_attempts("resolve", target_kwarg=None)
 def client_resolve(request, slug: SLUG, payload: ResolveIn):
     """The client these identifiers belong to (200), or a new one (201): verified identifier,
     then email, then phone, then handles; never merges two clients."""
@@ -247,6 +249,7 @@ def duplicates(request, slug: SLUG, limit: Annotated[int, Query(ge=1, le=MAX_TIM
 
 
 @router.get("/boutiques/{slug}/clients/{client_id}", response={200: ClientOut, **ERRORS}, auth=AUTH)
+@logged_attempts("view", target_kwarg="client_id")
 def client_detail(request, slug: SLUG, client_id: ID):
     """Her profile, identities and consent; opening it is recorded (who viewed it, when)."""
     actor = request_actor(request, slug)
@@ -254,6 +257,7 @@ def client_detail(request, slug: SLUG, client_id: ID):
 
 
 @router.patch("/boutiques/{slug}/clients/{client_id}", response={200: ClientOut, **ERRORS}, auth=AUTH)
+@logged_attempts("update", target_kwarg="client_id")
 def client_update(request, slug: SLUG, client_id: ID, payload: ClientPatchIn):
     """Change profile fields; only those sent change (null: leave as is)."""
     actor = request_actor(request, slug)
@@ -269,6 +273,7 @@ def client_update(request, slug: SLUG, client_id: ID, payload: ClientPatchIn):
 @router.get(
     "/boutiques/{slug}/clients/{client_id}/timeline", response={200: TimelinePageOut, **ERRORS}, auth=AUTH
 )
+@logged_attempts("timeline", target_kwarg="client_id")
 def client_timeline(request, slug: SLUG, client_id: ID, before_at: datetime | None = None,
                     before_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
                     limit: Annotated[int, Query(ge=1, le=MAX_TIMELINE_PAGE)] = 50):  # fmt: skip
@@ -286,6 +291,7 @@ def client_timeline(request, slug: SLUG, client_id: ID, before_at: datetime | No
 @router.post(
     "/boutiques/{slug}/clients/{client_id}/notes", response={201: TimelineEventOut, **ERRORS}, auth=AUTH
 )
+@logged_attempts("note", target_kwarg="client_id")
 def client_note_add(request, slug: SLUG, client_id: ID, payload: NoteIn):
     actor = request_actor(request, slug)
     event = services.client_note_add(actor=actor, client=access_client(actor, client_id), text=payload.text)
@@ -295,6 +301,7 @@ def client_note_add(request, slug: SLUG, client_id: ID, payload: NoteIn):
 @router.post(
     "/boutiques/{slug}/clients/{client_id}/consents", response={201: ConsentOut, **ERRORS}, auth=AUTH
 )
+@logged_attempts("consent", target_kwarg="client_id")
 def consent_record(request, slug: SLUG, client_id: ID, payload: ConsentIn):
     """Record a yes or a no for one purpose, where it was given and the words shown (a ledger:
     the latest event of a purpose is its state)."""
@@ -311,6 +318,7 @@ def consent_record(request, slug: SLUG, client_id: ID, payload: ConsentIn):
 
 
 @router.post("/boutiques/{slug}/clients/{client_id}/merge", response={201: MergeOut, **ERRORS}, auth=AUTH)
+@logged_attempts("merge", target_kwarg="client_id")
 def client_merge(request, slug: SLUG, client_id: ID, payload: MergeIn):
     """Fold `merged_id` into this client (managers): 409 conflicting_identities when both have a
     verified identifier of one kind. Undo within 30 days."""
@@ -322,6 +330,7 @@ def client_merge(request, slug: SLUG, client_id: ID, payload: MergeIn):
 
 
 @router.post("/boutiques/{slug}/merges/{merge_id}/undo", response={200: MergeOut, **ERRORS}, auth=AUTH)
+@logged_attempts("merge_undo", target_kwarg="merge_id")
 def client_merge_undo(request, slug: SLUG, merge_id: ID):
     """Put back what the merge moved (409 merge_too_old after 30 days)."""
     actor = request_actor(request, slug)

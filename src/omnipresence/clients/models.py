@@ -183,6 +183,15 @@ class TimelineEvent(models.Model):
         VISIT = "visit", _("Visit")
         MESSAGE = "message", _("Message")
         APPOINTMENT = "appointment", _("Appointment")
+        SHARE_SENT = "share_sent", _("Lookbook sent")
+        SHARE_VIEWED = "share_viewed", _("Lookbook viewed")
+        SHARE_ACTION = "share_action", _("Lookbook action")
+        WISHLIST = "wishlist", _("Wishlist")
+        PRODUCT_VIEWED = "product_viewed", _("Product viewed")
+        CART = "cart", _("Bag")
+        TASK = "task", _("Task")
+        PRIVACY = "privacy", _("Privacy")
+        MENTION = "mention", _("Social mention")
 
     boutique = models.ForeignKey(Boutique, on_delete=models.CASCADE, related_name="+")
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="timeline")
@@ -243,3 +252,27 @@ class ProfileView(models.Model):
 
     def __str__(self) -> str:
         return f"{self.staff_user_id} viewed {self.client_id}"
+
+
+class AccessAttempt(models.Model):
+    """A refused request about client data (another boutique's client, a merge across verified
+    identifiers, an unknown consent purpose, an export or erasure asked for by someone else…).
+    Written after the refused work rolled back, so the log survives the refusal."""
+
+    boutique = models.ForeignKey(Boutique, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    staff_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=160, blank=True)
+    action = models.CharField(max_length=40)
+    target = models.CharField(max_length=80, blank=True, help_text="e.g. client:42")
+    code = models.CharField(max_length=40)
+    message = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["boutique", "-created_at"], name="access_attempt_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.action} refused ({self.code})"

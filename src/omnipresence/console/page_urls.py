@@ -23,6 +23,10 @@ urlpatterns = [
     path("<slug:slug>/codes/", promo_views.personal_codes, name="codes"),
     path("<slug:slug>/clients/matches/", client_views.client_matches, name="client_matches"),
     path("<slug:slug>/clients/", include("omnipresence.console.client_page_urls")),
+    path("<slug:slug>/tasks/", include("omnipresence.clienteling.console_urls")),
+    path("<slug:slug>/lookbooks/", include("omnipresence.shares.console_urls")),
+    path("<slug:slug>/visits/", include("omnipresence.visits.console_urls")),
+    path("<slug:slug>/attribution/", include("omnipresence.attribution.console_urls")),
     path("<slug:slug>/tokens/", token_views.tokens_page, name="tokens"),
     path("<slug:slug>/tokens/<int:token_id>/revoke/", token_views.token_revoke, name="token_revoke"),
 ]

@@ -133,5 +133,8 @@ def request_actor(request, slug: str) -> Actor:
     """The Actor for this request in boutique `slug`: from its token, or from the staff login."""
     boutique = boutique_by_slug(slug)
     if isinstance(request.auth, ApiToken):
-        return actor_for_token(request.auth, boutique)
-    return actor_for_user(request.user, boutique)
+        actor = actor_for_token(request.auth, boutique)
+    else:
+        actor = actor_for_user(request.user, boutique)
+    request.omni_actor = actor  # read by clients.attempts when the operation is refused
+    return actor

@@ -5,6 +5,10 @@ from omnipresence.storefront import views
 app_name = "storefront"
 urlpatterns = [
     path("", views.hub_home, name="hub"),
+    path("account/", include("omnipresence.accounts.hub_urls")),  # the hub account: login, boutiques
+    path("<slug:slug>/account/", include("omnipresence.accounts.urls")),  # her account in one boutique
+    path("<slug:slug>/s/", include("omnipresence.shares.storefront_urls")),  # lookbooks sent to her
+    path("<slug:slug>/visit/", include("omnipresence.visits.storefront_urls")),  # walk-in check-in
     path("<slug:slug>/", include("omnipresence.storefront.cart_urls")),  # cart/, checkout/, orders/<token>/
     path("<slug:slug>/", views.boutique_home, name="boutique"),
     path("<slug:slug>/p/<slug:handle>/", views.product_detail, name="product"),

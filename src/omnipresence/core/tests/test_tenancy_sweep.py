@@ -20,6 +20,7 @@ from django.test import Client
 from PIL import Image
 
 from omnipresence.catalog import services as catalog
+from omnipresence.clients.models import AccessAttempt
 from omnipresence.conftest import make_staff
 from omnipresence.inventory import services as inventory
 from omnipresence.inventory.models import TransferLine
@@ -187,10 +188,11 @@ def two_worlds(world_a, world_b):
 def fingerprint(boutique) -> str:
     """A checksum of everything boutique A owns that an intruder could change: every row of every
     model of ours that carries a boutique (new apps are covered without editing this), plus the
-    line tables that hang off them."""
+    line tables that hang off them. The log of refused attempts is left out: B's attempts land
+    there by design (test_b_attempts_on_a_client_are_logged checks it)."""
     parts = []
     for model in sorted(django_apps.get_models(), key=lambda m: m._meta.label):
-        if not model.__module__.startswith("omnipresence."):
+        if not model.__module__.startswith("omnipresence.") or model is AccessAttempt:
             continue
         if any(f.name == "boutique" for f in model._meta.fields):
             parts.append(list(model.objects.filter(boutique=boutique).order_by("pk").values()))
@@ -233,6 +235,12 @@ def test_boutique_b_can_neither_read_nor_change_anything_of_a(client, two_worlds
             exercised.add((method, path))
     assert fingerprint(a["boutique"]) == before
     assert exercised == schema_operations(client) - PUBLIC
+    # test_b_attempts_on_a_client_are_logged: each refusal about A's client data is on record.
+    refused = AccessAttempt.objects.filter(boutique=a["boutique"])
+    assert refused.filter(action="view", target=f"client:{ids['client_id']}").exists()
+    labels = set(refused.values_list("actor_label", flat=True))
+    assert b["owner"].get_username() in labels
+    assert any(label.startswith("token:") for label in labels)
 
 
 def test_the_sweep_bodies_would_work_for_a_itself(two_worlds):

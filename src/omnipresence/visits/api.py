@@ -1,0 +1,5 @@
+"""API of the visits app (filled in by its owner)."""
+
+from ninja import Router
+
+router = Router(tags=["visits"])
