@@ -30,7 +30,10 @@ PREFIX = "/api/v1"
 
 # Apps with a tests/sweep.py: sweep_ids(world) -> path ids, sweep_operations(world) -> rows,
 # and optionally PUBLIC, the operations of theirs anyone may call.
-SWEEP_APPS = ("orders", "payments", "fulfilment", "returns", "clients")
+SWEEP_APPS = (
+    "orders", "payments", "fulfilment", "returns", "clients",
+    "accounts", "privacy", "clienteling", "shares", "visits", "attribution",
+)  # fmt: skip
 
 
 def _sweep_modules():
