@@ -28,6 +28,9 @@ MANAGER_PERMISSIONS = ASSOCIATE_PERMISSIONS | {
     "locations.edit",
     "payments.refund",
     "clients.merge",
+    "clients.privacy",  # export a client's data for her, erase it at her request
+    "tasks.assign",  # give tasks to others or a shop's team; hand a departing associate's clients over
+    "attribution.view_all",  # every associate's credited sales, not only one's own
 }
 OWNER_PERMISSIONS = MANAGER_PERMISSIONS | {"tokens.manage", "staff.manage", "boutique.edit"}
 ROLE_PERMISSIONS = {
@@ -51,7 +54,9 @@ SCOPE_PERMISSIONS = {
     "locations:write": {"locations.edit"},
     "payments:write": {"payments.refund"},
     "clients:read": {"clients.view"},
-    "clients:write": {"clients.view", "clients.edit", "clients.merge"},
+    "clients:write": {"clients.view", "clients.edit", "clients.merge", "tasks.assign"},
+    "privacy:write": {"clients.view", "clients.privacy"},
+    "reports:read": {"attribution.view_all"},
 }
 ALL_SCOPES = tuple(SCOPE_PERMISSIONS)
 TOKEN_PREFIX = "omni_"
