@@ -15,6 +15,7 @@ from omnipresence.catalog.api import router as catalog_router
 from omnipresence.catalog.import_api import router as imports_router
 from omnipresence.clienteling.api import router as clienteling_router
 from omnipresence.clients.api import router as clients_router
+from omnipresence.clients.audit_api import router as audit_router
 from omnipresence.core.errors import DomainError
 from omnipresence.fulfilment.api import router as fulfilment_router
 from omnipresence.inventory.api import router as inventory_router
@@ -112,6 +113,7 @@ def unexpected(request, exc: Exception):
 api.add_router("/", stores_router)
 api.add_router("/", catalog_router)
 api.add_router("/", clients_router)
+api.add_router("/", audit_router)
 api.add_router("/", inventory_router)
 api.add_router("/", imports_router)
 api.add_router("/", search_router)

@@ -17,6 +17,20 @@ def render_error(request, error: DomainError):
     return render(request, "console/error.html", {"error": error}, status=error.status)
 
 
+def _log_client_refusal(request, view, slug: str, kwargs: dict, error: DomainError, actor=None) -> None:
+    """A refused page about one client (another boutique's, an unknown id, bad input) is logged."""
+    if "client_id" not in kwargs:
+        return
+    from omnipresence.clients.attempts import attempt_log
+    from omnipresence.stores.models import Boutique
+
+    boutique = actor.boutique if actor is not None else Boutique.objects.filter(slug=slug).first()
+    attempt_log(
+        boutique=boutique, actor=actor, actor_label="" if actor else request.user.get_username(),
+        action=view.__name__.removeprefix("client_")[:40], target=f"client:{kwargs['client_id']}", error=error,
+    )  # fmt: skip
+
+
 def staff_view(view):
     @wraps(view)
     def wrapper(request, slug: str, *args, **kwargs):
@@ -27,10 +41,12 @@ def staff_view(view):
         except Unauthenticated:
             return redirect_to_login(request.get_full_path())
         except DomainError as error:
+            _log_client_refusal(request, view, slug, kwargs, error)
             return render_error(request, error)
         try:
             return view(request, actor, *args, **kwargs)
         except DomainError as error:
+            _log_client_refusal(request, view, slug, kwargs, error, actor)
             if request.htmx:
                 return render(request, "console/_error_fragment.html", {"error": error}, status=error.status)
             return render_error(request, error)

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from omnipresence.console import client_views, promo_views, token_views, views
+from omnipresence.console import audit_views, client_views, promo_views, token_views, views
 
 urlpatterns = [
     path(
@@ -27,6 +27,7 @@ urlpatterns = [
     path("<slug:slug>/lookbooks/", include("omnipresence.shares.console_urls")),
     path("<slug:slug>/visits/", include("omnipresence.visits.console_urls")),
     path("<slug:slug>/attribution/", include("omnipresence.attribution.console_urls")),
+    path("<slug:slug>/audit/", audit_views.audit_page, name="audit"),
     path("<slug:slug>/tokens/", token_views.tokens_page, name="tokens"),
     path("<slug:slug>/tokens/<int:token_id>/revoke/", token_views.token_revoke, name="token_revoke"),
 ]

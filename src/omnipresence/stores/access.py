@@ -28,6 +28,7 @@ MANAGER_PERMISSIONS = ASSOCIATE_PERMISSIONS | {
     "locations.edit",
     "payments.refund",
     "clients.merge",
+    "clients.audit",  # who opened which client's profile; refused requests about client data
     "clients.privacy",  # export a client's data for her, erase it at her request
     "tasks.assign",  # give tasks to others or a shop's team; hand a departing associate's clients over
     "attribution.view_all",  # every associate's credited sales, not only one's own
@@ -55,7 +56,7 @@ SCOPE_PERMISSIONS = {
     "payments:write": {"payments.refund"},
     "clients:read": {"clients.view"},
     "clients:write": {"clients.view", "clients.edit", "clients.merge", "tasks.assign"},
-    "privacy:write": {"clients.view", "clients.privacy"},
+    "privacy:write": {"clients.view", "clients.privacy", "clients.audit"},
     "reports:read": {"attribution.view_all"},
 }
 ALL_SCOPES = tuple(SCOPE_PERMISSIONS)

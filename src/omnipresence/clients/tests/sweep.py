@@ -46,6 +46,8 @@ def sweep_operations(world: dict) -> dict:
             }
         },
         ("POST", "/boutiques/{slug}/merges/{merge_id}/undo"): {},
+        ("GET", "/boutiques/{slug}/audit/profile-views"): {},
+        ("GET", "/boutiques/{slug}/audit/attempts"): {},
         ("POST", "/boutiques/{slug}/clients/{client_id}/merge"): {
             "json": {"merged_id": ids["other_client_id"]}
         },
