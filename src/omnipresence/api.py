@@ -18,6 +18,7 @@ from omnipresence.clients.api import router as clients_router
 from omnipresence.clients.audit_api import router as audit_router
 from omnipresence.core.errors import DomainError
 from omnipresence.fulfilment.api import router as fulfilment_router
+from omnipresence.inbox.api import router as inbox_router
 from omnipresence.inventory.api import router as inventory_router
 from omnipresence.orders.api import router as orders_router
 from omnipresence.payments.api import router as payments_router
@@ -127,3 +128,4 @@ api.add_router("/", clienteling_router)
 api.add_router("/", shares_router)
 api.add_router("/", visits_router)
 api.add_router("/", attribution_router)
+api.add_router("/", inbox_router)

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "omnipresence.shares",
     "omnipresence.visits",
     "omnipresence.attribution",
+    "omnipresence.inbox",
     "omnipresence.storefront",
     "omnipresence.console",
     "omnipresence.demo",

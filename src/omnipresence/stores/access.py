@@ -31,6 +31,7 @@ MANAGER_PERMISSIONS = ASSOCIATE_PERMISSIONS | {
     "clients.audit",  # who opened which client's profile; refused requests about client data
     "clients.privacy",  # export a client's data for her, erase it at her request
     "tasks.assign",  # give tasks to others or a shop's team; hand a departing associate's clients over
+    "inbox.manage",  # set up inboxes (a WhatsApp number, an email address, the web chat)
     "attribution.view_all",  # every associate's credited sales, not only one's own
 }
 OWNER_PERMISSIONS = MANAGER_PERMISSIONS | {"tokens.manage", "staff.manage", "boutique.edit"}
@@ -58,6 +59,7 @@ SCOPE_PERMISSIONS = {
     "clients:write": {"clients.view", "clients.edit", "clients.merge", "tasks.assign"},
     "privacy:write": {"clients.view", "clients.privacy", "clients.audit"},
     "reports:read": {"attribution.view_all"},
+    "inbox:write": {"clients.view", "clients.edit", "inbox.manage"},
 }
 ALL_SCOPES = tuple(SCOPE_PERMISSIONS)
 TOKEN_PREFIX = "omni_"

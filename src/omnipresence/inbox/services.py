@@ -1,0 +1,374 @@
+"""The inbox's writes: a message comes in (resolved to her client, stored once), an associate
+answers (consent and the WhatsApp window checked, queued in the outbox), the outbox delivers with
+retries, and conversations are assigned, read, snoozed and resolved.
+
+Order of work for an outbound message: the message and its outbox row are committed first; the
+provider is called after commit with no lock held, keyed by the message id; the result is written
+back with a conditional update. A crash between the provider's answer and that write leaves the
+row due again: the retry uses the same key, so the provider (the local one, WhatsApp, Twilio) sees
+one message.
+"""
+
+import logging
+import re
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from omnipresence.clients.models import Client, ConsentPurpose
+from omnipresence.clients.selectors import consent_allows
+from omnipresence.clients.services import client_identify, consent_record, identity_normalise, timeline_add
+from omnipresence.core.errors import Conflict, Forbidden, InvalidInput
+from omnipresence.inbox.adapters import adapter_for
+from omnipresence.inbox.errors import ConsentRequired, EmptyMessage, ProviderFailed, WindowClosed
+from omnipresence.inbox.models import Conversation, Inbox, LocalDelivery, Message, OutboxItem
+from omnipresence.stores.access import Actor
+from omnipresence.stores.models import StaffMember
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 4000
+MAX_INBOUND_BODY = 20000
+WHATSAPP_WINDOW = timedelta(hours=24)
+MAX_ATTEMPTS = 8
+LEASE = timedelta(minutes=2)
+SWEEP_BATCH = 200
+
+# The identity an address is in each channel, and the marketing consent each channel needs.
+IDENTITY_KIND = {
+    Inbox.Kind.EMAIL: "email", Inbox.Kind.SMS: "phone", Inbox.Kind.WHATSAPP: "whatsapp",
+    Inbox.Kind.INSTAGRAM: "instagram", Inbox.Kind.MESSENGER: "facebook",
+}  # fmt: skip
+MARKETING_PURPOSE = {
+    Inbox.Kind.EMAIL: ConsentPurpose.MARKETING_EMAIL, Inbox.Kind.SMS: ConsentPurpose.MARKETING_SMS,
+    Inbox.Kind.WHATSAPP: ConsentPurpose.MARKETING_WHATSAPP,
+}  # fmt: skip
+CONSENT_CHANNEL = {
+    Inbox.Kind.EMAIL: "email", Inbox.Kind.SMS: "sms", Inbox.Kind.WHATSAPP: "whatsapp",
+    Inbox.Kind.INSTAGRAM: "social", Inbox.Kind.MESSENGER: "social", Inbox.Kind.WEBCHAT: "chat",
+}  # fmt: skip
+# A whole message that is one of these withdraws marketing consent for that channel.
+STOP_WORDS = frozenset({
+    "stop", "stopall", "unsubscribe", "cancel", "end", "quit",  # English (carriers' list)
+    "arret", "arrêt", "desabonner", "désabonner", "desinscrire", "désinscrire",  # French
+    "staak", "kanselleer", "uitteken",  # Afrikaans
+    "baja", "abmelden", "stopp",  # Spanish, German
+})  # fmt: skip
+STOP_REPLY = "You will get no more marketing messages from us here. Questions are still welcome."
+
+
+def inbox_create(*, actor: Actor, kind: str, name: str, address: str = "", provider: str = "local",
+                 team_location=None) -> Inbox:  # fmt: skip
+    """A way in for clients (managers). `address` is the number, email or page it answers on."""
+    from omnipresence.core.validation import clean_text, same_boutique
+    from omnipresence.inbox.adapters import ADAPTERS
+
+    actor.require("inbox.manage")
+    if kind not in Inbox.Kind.values:
+        raise InvalidInput(f"kind is one of {', '.join(Inbox.Kind.values)}.", code="invalid_inbox_kind")
+    if provider not in ADAPTERS:
+        raise InvalidInput(f"provider is one of {', '.join(ADAPTERS)}.", code="invalid_provider")
+    name = clean_text(name, "name", 80)
+    if not name:
+        raise InvalidInput("Give the inbox a name.", code="invalid_name")
+    address = clean_text(address, "address", 254)
+    if team_location is not None:
+        same_boutique(actor, team_location)
+    try:
+        with transaction.atomic():
+            return Inbox.objects.create(boutique=actor.boutique, kind=kind, name=name, address=address,
+                                        provider=provider, team_location=team_location)  # fmt: skip
+    except IntegrityError:
+        raise Conflict("This boutique already has an inbox on that address.", code="inbox_exists")
+
+
+def _clean_body(body, limit: int) -> str:
+    text = body.replace("\x00", "").strip() if isinstance(body, str) else ""
+    if not text or len(text) > limit:
+        raise EmptyMessage(f"Write a message of 1 to {limit} characters.")
+    return text
+
+
+def _contact(inbox: Inbox, sender: str) -> tuple[str, str]:
+    """(identity kind, normalised address) of the sender in this inbox's channel."""
+    kind = IDENTITY_KIND.get(inbox.kind)
+    if kind is None:  # web chat: she gives an email or a phone number
+        kind = "email" if isinstance(sender, str) and "@" in sender else "phone"
+    return kind, identity_normalise(kind=kind, value=sender, country=inbox.boutique.country)
+
+
+def _identify(inbox: Inbox, kind: str, contact: str, name: str) -> Client:
+    identifiers = {"email": {"email": contact}, "phone": {"phone": contact}, "whatsapp": {"whatsapp": contact}}
+    if kind in identifiers:
+        args = identifiers[kind]
+    else:
+        args = {"handles": {kind: contact}}
+    client, _created = client_identify(
+        boutique=inbox.boutique, name=name, channel=CONSENT_CHANNEL.get(inbox.kind, "chat"),
+        actor_label=f"inbox:{inbox.kind}", **args,
+    )  # fmt: skip
+    return client
+
+
+def _default_assignee(client: Client):
+    for user_id in (client.primary_associate_id, client.secondary_associate_id):
+        if user_id and StaffMember.objects.filter(boutique_id=client.boutique_id, user_id=user_id,
+                                                  is_active=True).exists():  # fmt: skip
+            return user_id
+    return None
+
+
+def inbound_receive(*, inbox: Inbox, sender: str, body: str, provider_message_id: str = "", name: str = "",
+                    received_at: datetime | None = None, payload: dict | None = None) -> tuple[Message, bool]:  # fmt: skip
+    """Store a message from a client: (message, created). The same provider message id twice is
+    the first message (created False); the sender becomes her client by the resolution rule."""
+    text = _clean_body(body, MAX_INBOUND_BODY)
+    provider_message_id = (provider_message_id or "").strip()[:200]
+    if provider_message_id:
+        seen = Message.objects.filter(boutique_id=inbox.boutique_id, direction=Message.Direction.INBOUND,
+                                      provider_message_id=provider_message_id).first()  # fmt: skip
+        if seen is not None:
+            return seen, False
+    if not inbox.active:
+        raise InvalidInput("This inbox is switched off.", code="inbox_inactive")
+    kind, contact = _contact(inbox, sender)
+    client = _identify(inbox, kind, contact, (name or "").strip()[:120])
+    at = received_at or timezone.now()
+    try:
+        with transaction.atomic():
+            conversation = (
+                Conversation.objects.select_for_update()
+                .filter(inbox=inbox, contact=contact, client=client)
+                .exclude(status=Conversation.Status.RESOLVED)
+                .order_by("-pk").first()
+            )  # fmt: skip
+            if conversation is None:
+                conversation = Conversation.objects.create(
+                    boutique_id=inbox.boutique_id, inbox=inbox, client=client, contact=contact,
+                    assignee_id=_default_assignee(client), created_at=at,
+                )  # fmt: skip
+            message = Message.objects.create(
+                boutique_id=inbox.boutique_id, conversation=conversation, direction=Message.Direction.INBOUND,
+                author_label=client.display_name or contact, body=text, payload=payload or {},
+                provider_message_id=provider_message_id, status=Message.Status.RECEIVED, created_at=at,
+            )  # fmt: skip
+            Conversation.objects.filter(pk=conversation.pk).update(
+                unread=F("unread") + 1, last_message_at=at, last_inbound_at=at,
+                waiting_since=conversation.waiting_since or at, status=Conversation.Status.OPEN,
+                snoozed_until=None,
+            )  # fmt: skip
+            timeline_add(
+                client_id=client.pk, kind="message", occurred_at=at, ref_kind="message", ref_id=message.pk,
+                summary=f"{inbox.get_kind_display()}: {text[:120]}",
+                data={"conversation_id": conversation.pk, "direction": "in", "inbox": inbox.kind},
+            )  # fmt: skip
+            if text.lower().strip(" .!") in STOP_WORDS:
+                _withdraw_marketing(inbox, conversation, client, text)
+    except IntegrityError:
+        if not provider_message_id:
+            raise
+        return Message.objects.get(boutique_id=inbox.boutique_id, direction=Message.Direction.INBOUND,
+                                   provider_message_id=provider_message_id), False  # fmt: skip
+    return message, True
+
+
+def _withdraw_marketing(inbox: Inbox, conversation: Conversation, client: Client, text: str) -> None:
+    purpose = MARKETING_PURPOSE.get(inbox.kind)
+    if purpose is None:
+        return
+    consent_record(actor_label=f"inbox:{inbox.kind}", client=client, purpose=purpose, granted=False,
+                   channel=CONSENT_CHANNEL[inbox.kind], wording=f'She replied "{text[:40]}"')  # fmt: skip
+    _queue(conversation, body=STOP_REPLY, purpose=Message.Purpose.SERVICE, author=None, author_label="system")
+
+
+def _queue(conversation: Conversation, *, body: str, purpose: str, author, author_label: str,
+           payload: dict | None = None) -> Message:  # fmt: skip
+    now = timezone.now()
+    message = Message.objects.create(
+        boutique_id=conversation.boutique_id, conversation=conversation, direction=Message.Direction.OUTBOUND,
+        purpose=purpose, author=author, author_label=author_label, body=body, payload=payload or {},
+        status=Message.Status.QUEUED, created_at=now,
+    )  # fmt: skip
+    item = OutboxItem.objects.create(boutique_id=conversation.boutique_id, message=message, next_attempt_at=now)
+    transaction.on_commit(lambda: outbox_deliver(item.pk))
+    return message
+
+
+def message_send(*, actor: Actor, conversation: Conversation, body: str, purpose: str = "service",
+                 payload: dict | None = None) -> Message:  # fmt: skip
+    """An associate's answer, queued for delivery. Marketing needs her consent for this channel
+    (the one check, `consent_allows`); on WhatsApp, free text only within 24 h of her last message."""
+    actor.require("clients.edit")
+    text = _clean_body(body, MAX_BODY)
+    if purpose not in Message.Purpose.values:
+        raise InvalidInput(f"purpose is {' or '.join(Message.Purpose.values)}.", code="invalid_purpose")
+    inbox = conversation.inbox
+    if purpose == Message.Purpose.MARKETING:
+        consent = MARKETING_PURPOSE.get(inbox.kind)
+        if consent is None or not consent_allows(client=conversation.client, purpose=consent):
+            raise ConsentRequired()
+    now = timezone.now()
+    if inbox.kind == Inbox.Kind.WHATSAPP and (
+        conversation.last_inbound_at is None or now - conversation.last_inbound_at > WHATSAPP_WINDOW
+    ):
+        raise WindowClosed()
+    with transaction.atomic():
+        locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        message = _queue(locked, body=text, purpose=purpose, author=actor.user, author_label=actor.label,
+                         payload=payload)  # fmt: skip
+        changes = {"last_message_at": now, "waiting_since": None, "unread": 0}
+        if locked.first_response_at is None and locked.last_inbound_at is not None:
+            changes["first_response_at"] = now
+        if locked.status == Conversation.Status.OPEN:
+            changes["status"] = Conversation.Status.PENDING
+        Conversation.objects.filter(pk=locked.pk).update(**changes)
+        timeline_add(
+            client_id=locked.client_id, kind="message", occurred_at=now, ref_kind="message", ref_id=message.pk,
+            summary=f"{inbox.get_kind_display()} ({actor.label}): {text[:120]}", associate_id=actor.user_id,
+            data={"conversation_id": locked.pk, "direction": "out", "inbox": inbox.kind, "purpose": purpose},
+        )  # fmt: skip
+    return message
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+
+
+def outbox_deliver(item_id: int) -> str:
+    """Hand one queued message to its provider: "sent", "retry", "failed" or "skipped" (done, not
+    due, or being sent by another worker — a lease claimed with a conditional update)."""
+    now = timezone.now()
+    claimed = OutboxItem.objects.filter(
+        pk=item_id, done_at__isnull=True, given_up_at__isnull=True, next_attempt_at__lte=now
+    ).update(next_attempt_at=now + LEASE, attempts=F("attempts") + 1)
+    if not claimed:
+        return "skipped"
+    item = OutboxItem.objects.select_related("message__conversation__inbox__boutique").get(pk=item_id)
+    message = item.message
+    conversation = message.conversation
+    try:
+        provider_id = adapter_for(conversation.inbox).send(
+            inbox=conversation.inbox, to=conversation.contact, body=message.body, payload=message.payload,
+            idempotency_key=f"msg-{message.pk}",
+        )  # fmt: skip
+    except ProviderFailed as error:
+        give_up = item.attempts >= MAX_ATTEMPTS
+        OutboxItem.objects.filter(pk=item.pk).update(
+            last_error=str(error)[:300], next_attempt_at=timezone.now() + _backoff(item.attempts),
+            given_up_at=timezone.now() if give_up else None,
+        )  # fmt: skip
+        if give_up:
+            Message.objects.filter(pk=message.pk).update(status=Message.Status.FAILED, error=str(error)[:300])
+        log.warning("outbox: message %s not sent (attempt %s): %s", message.pk, item.attempts, error)
+        return "failed" if give_up else "retry"
+    done = timezone.now()
+    with transaction.atomic():
+        OutboxItem.objects.filter(pk=item.pk).update(done_at=done, last_error="")
+        Message.objects.filter(pk=message.pk, status=Message.Status.QUEUED).update(
+            status=Message.Status.SENT, sent_at=done, provider_message_id=provider_id[:200]
+        )
+    return "sent"
+
+
+def outbox_sweep() -> dict:
+    """Deliver what is due (the sweeper thread and `omnipresence sweep` run it)."""
+    due = list(
+        OutboxItem.objects.filter(done_at__isnull=True, given_up_at__isnull=True, next_attempt_at__lte=timezone.now())
+        .order_by("next_attempt_at").values_list("pk", flat=True)[:SWEEP_BATCH]
+    )  # fmt: skip
+    results: dict[str, int] = {}
+    for pk in due:
+        outcome = outbox_deliver(pk)
+        results[outcome] = results.get(outcome, 0) + 1
+    return results
+
+
+# --- conversations -----------------------------------------------------------------------------
+
+
+def conversation_update(*, actor: Actor, conversation: Conversation, status: str | None = None,
+                        assignee=..., tags: list[str] | None = None,
+                        snoozed_until: datetime | None = None) -> Conversation:  # fmt: skip
+    """Change status (snoozed needs a future `snoozed_until`), assignee (a user of this boutique's
+    staff, or None) and tags. Assigning to someone else than oneself is for managers."""
+    actor.require("clients.edit")
+    changes: dict = {}
+    if status is not None:
+        if status not in Conversation.Status.values:
+            raise InvalidInput(f"status is one of {', '.join(Conversation.Status.values)}.", code="invalid_status")
+        if status == Conversation.Status.SNOOZED:
+            if snoozed_until is None or snoozed_until.tzinfo is None or snoozed_until <= timezone.now():
+                raise InvalidInput("Snooze until a future time (with its zone).", code="invalid_snooze")
+            changes["snoozed_until"] = snoozed_until
+        else:
+            changes["snoozed_until"] = None
+        changes["status"] = status
+    if assignee is not ...:
+        if assignee is not None:
+            if not StaffMember.objects.filter(boutique=actor.boutique, user=assignee, is_active=True).exists():
+                raise InvalidInput("Assign to a member of this boutique's staff.", code="invalid_assignee")
+            if assignee.pk != actor.user_id and not actor.can("tasks.assign"):
+                raise Forbidden("Only managers assign conversations to someone else.")
+        changes["assignee"] = assignee
+    if tags is not None:
+        if not isinstance(tags, list) or len(tags) > 20 or any(
+            not isinstance(t, str) or not re.fullmatch(r"[\w-]{1,40}", t) for t in tags
+        ):
+            raise InvalidInput("Tags are up to 20 words of letters, digits, - and _.", code="invalid_tags")
+        changes["tags"] = sorted(set(tags))
+    if changes:
+        Conversation.objects.filter(pk=conversation.pk).update(**changes)
+    conversation.refresh_from_db()
+    return conversation
+
+
+def conversation_read(*, actor: Actor, conversation: Conversation) -> None:
+    actor.require("clients.view")
+    Conversation.objects.filter(pk=conversation.pk).update(unread=0)
+
+
+def wake_snoozed() -> int:
+    """Snoozed conversations whose time has come are open again."""
+    return Conversation.objects.filter(status=Conversation.Status.SNOOZED, snoozed_until__lte=timezone.now()).update(
+        status=Conversation.Status.OPEN, snoozed_until=None
+    )
+
+
+# --- merge and privacy hooks (registered in apps.py) -------------------------------------------
+
+
+def merge_conversations(*, survivor_id: int, merged_id: int) -> dict:
+    ids = list(Conversation.objects.filter(client_id=merged_id).values_list("pk", flat=True))
+    Conversation.objects.filter(pk__in=ids).update(client_id=survivor_id)
+    return {"conversation": ids}
+
+
+def merge_conversations_undo(*, survivor_id: int, merged_id: int, moved: dict) -> None:
+    Conversation.objects.filter(pk__in=moved.get("conversation", []), client_id=survivor_id).update(client_id=merged_id)
+
+
+def privacy_export(*, client: Client) -> list:
+    return [
+        {
+            "inbox": c.inbox.get_kind_display(), "contact": c.contact, "status": c.status,
+            "started_at": c.created_at.isoformat(),
+            "messages": [
+                {"direction": m.direction, "at": m.created_at.isoformat(), "body": m.body, "status": m.status}
+                for m in c.messages.order_by("created_at", "pk")
+            ],
+        }
+        for c in Conversation.objects.filter(client=client).select_related("inbox").order_by("pk")
+    ]  # fmt: skip
+
+
+def privacy_erase(*, client: Client) -> dict:
+    conversations = Conversation.objects.filter(client=client)
+    messages = Message.objects.filter(conversation__in=conversations)
+    keys = [f"msg-{pk}" for pk in messages.values_list("pk", flat=True)]
+    deliveries, _ = LocalDelivery.objects.filter(idempotency_key__in=keys).delete()
+    changed = messages.update(body="", payload={}, author_label="", error="")
+    conversations.update(contact="", subject="", tags=[])
+    return {"inbox_message": changed, "inbox_localdelivery": deliveries, "inbox_conversation": conversations.count()}
+

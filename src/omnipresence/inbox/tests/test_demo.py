@@ -1,0 +1,16 @@
+from omnipresence.clients import services as clients
+from omnipresence.inbox.demo import seed_inbox
+from omnipresence.inbox.models import Conversation, Message
+
+
+def test_the_demo_opens_conversations_once(world_a, manager_a, django_capture_on_commit_callbacks):
+    boutique = world_a["boutique"]
+    clients.client_resolve(boutique=boutique, phone="+447911123456", name="Sibyl Vane")
+    clients.client_resolve(boutique=boutique, phone="+447911123457", name="Dorian Gray")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert seed_inbox(boutique, log=lambda *_: None) == 2
+    assert seed_inbox(boutique, log=lambda *_: None) == 0
+    assert Conversation.objects.count() == 2
+    answered = Message.objects.get(direction="out")
+    assert answered.status == "sent" and answered.conversation.status == "pending"
+    assert Conversation.objects.filter(status="open", waiting_since__isnull=False).count() == 1
