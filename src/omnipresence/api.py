@@ -113,6 +113,7 @@ def unexpected(request, exc: Exception):
 
 api.add_router("/", stores_router)
 api.add_router("/", catalog_router)
+api.add_router("/", clienteling_router)  # before clients: /clients/reassign is not /clients/{client_id}
 api.add_router("/", clients_router)
 api.add_router("/", audit_router)
 api.add_router("/", inventory_router)
@@ -124,7 +125,6 @@ api.add_router("/", payments_router)
 api.add_router("/", returns_router)
 api.add_router("/", accounts_router)
 api.add_router("/", privacy_router)
-api.add_router("/", clienteling_router)
 api.add_router("/", shares_router)
 api.add_router("/", visits_router)
 api.add_router("/", attribution_router)

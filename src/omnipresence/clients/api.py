@@ -210,13 +210,16 @@ def _merge_out(r: MergeRecord) -> dict:
 def clients(request, slug: SLUG, q: query_text(120) = None, associate: query_text(150) = None,
             lapsing_days: Annotated[int | None, Query(ge=1, le=3660)] = None,
             birthday_within_days: Annotated[int | None, Query(ge=0, le=366)] = None,
-            high_value: bool = False, page: PAGE = 1, page_size: PAGE_SIZE = 50):  # fmt: skip
+            high_value: bool = False, open_holds: bool = False, unpaid_pay_links: bool = False,
+            new_arrivals: bool = False, page: PAGE = 1, page_size: PAGE_SIZE = 50):  # fmt: skip
     """Search by name, email, phone or handle (`q`), or a book: an associate's clients, lapsing
-    (bought, but not in N days), a birthday in the next N days, VIPs."""
+    (bought, but not in N days), a birthday in the next N days, VIPs, with something on hold,
+    with a pay link still unpaid, with a new arrival in her size and colour."""
     actor = request_actor(request, slug)
     start, end = page_bounds(page, page_size)
     filters = BookFilters(query=q or "", lapsing_days=lapsing_days, birthday_within_days=birthday_within_days,
-                          high_value=high_value)  # fmt: skip
+                          high_value=high_value, open_holds=open_holds, unpaid_pay_links=unpaid_pay_links,
+                          new_arrivals=new_arrivals)  # fmt: skip
     owner = access_associate(actor, associate) if associate else None
     return [_summary_out(c) for c in client_book(actor=actor, associate=owner, filters=filters)[start:end]]
 

@@ -4,6 +4,7 @@ for marketing and personalization), and duplicate suggestions."""
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -103,6 +104,18 @@ class BookFilters:
     lapsing_days: int | None = None  # bought before, but nothing in the last N days
     birthday_within_days: int | None = None  # a date labelled "birthday" in the next N days
     high_value: bool = False  # tier vip
+    open_holds: bool = False  # something put aside for her, still held
+    unpaid_pay_links: bool = False  # a pay link sent to her, still waiting for payment
+    new_arrivals: bool = False  # a product new in the last 14 days in her size and one of her colours
+
+
+# Holds, pay links and products sit above clients: the clienteling app registers how each of
+# those filters finds its clients (boutique → Q on Client), from its AppConfig.ready.
+_book_filters: dict[str, Callable[[Boutique], Q]] = {}
+
+
+def on_book_filter(name: str, callback: Callable[[Boutique], Q]) -> None:
+    _book_filters[name] = callback
 
 
 def _search_q(boutique: Boutique, query: str) -> Q:
@@ -156,6 +169,11 @@ def client_book(*, actor: Actor, associate=None, filters: BookFilters | None = N
         qs = qs.filter(birthday_mmdd__in=_month_days(today, filters.birthday_within_days))
     if filters.high_value:
         qs = qs.filter(tier=Client.Tier.VIP)
+    for name in ("open_holds", "unpaid_pay_links", "new_arrivals"):
+        if getattr(filters, name):
+            if name not in _book_filters:
+                raise InvalidInput(f"The {name} filter is not available.", code="invalid_filter")
+            qs = qs.filter(_book_filters[name](actor.boutique))
     return qs.order_by("name_key", "id")
 
 

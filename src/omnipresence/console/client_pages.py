@@ -45,6 +45,9 @@ BOOK_VIEWS = {
     "lapsing": (gettext_lazy("Lapsing (90 days)"), {"lapsing_days": 90}, False),
     "birthday": (gettext_lazy("Birthday in 30 days"), {"birthday_within_days": 30}, False),
     "vip": (gettext_lazy("VIP"), {"high_value": True}, False),
+    "holds": (gettext_lazy("Open holds"), {"open_holds": True}, False),
+    "pay_links": (gettext_lazy("Unpaid pay links"), {"unpaid_pay_links": True}, False),
+    "new_arrivals": (gettext_lazy("New arrivals for her"), {"new_arrivals": True}, False),
 }
 
 CONSENT_WORDING = {
@@ -118,7 +121,10 @@ def _profile(
     error=None,
     consent_failed: bool = False,
     status: int = 200,
+    extra: dict | None = None,
 ):
+    from omnipresence.clienteling.console_views import profile_context  # tasks and messages
+
     timeline = timeline_page(client=client, before=_cursor(request), limit=TIMELINE_PAGE_SIZE)
     state = consent_state(client)
     return render(request, "console/clients/profile.html", {
@@ -129,8 +135,11 @@ def _profile(
         "timeline": timeline, "first_page": _cursor(request) is None,
         "edit": edit or _profile_initial(client), "channels": Client.PreferredChannel.choices,
         "can_edit": actor.can(CLIENTS_EDIT), "error": error, "edit_failed": edit is not None,
-        "consent_failed": consent_failed,
+        "consent_failed": consent_failed, **profile_context(actor, client), **(extra or {}),
     }, status=status)  # fmt: skip
+
+
+render_profile = _profile  # for the clienteling forms on the profile
 
 
 @staff_view
