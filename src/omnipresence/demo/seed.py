@@ -19,14 +19,17 @@ from django.utils.text import slugify
 
 from omnipresence.catalog.models import Category, Product, ProductImage, Variant
 from omnipresence.catalog.services import category_ensure
+from omnipresence.clienteling.demo import seed_clienteling
 from omnipresence.clients.demo import seed_clients
 from omnipresence.demo.images import COLOURS, product_picture
 from omnipresence.fulfilment.demo import seed_fulfilment
+from omnipresence.inbox.demo import seed_inbox
 from omnipresence.inventory import services as inventory
 from omnipresence.inventory.models import Movement, Stock
 from omnipresence.orders.demo import seed_orders
 from omnipresence.payments.demo import seed_payments
 from omnipresence.returns.demo import seed_returns
+from omnipresence.shares.demo import seed_shares
 from omnipresence.stores import services as stores
 from omnipresence.stores.access import actor_for_user, system_actor
 from omnipresence.stores.models import Boutique, Location
@@ -319,6 +322,9 @@ def seed_demo(*, scale: int = 1, log=print) -> list[Boutique]:
         seed_fulfilment(boutique, log=log)  # prints the ready pickup's code (shown only once)
         seed_returns(boutique, log=log)  # and the store credit and gift card codes
         seed_clients(boutique, log=lambda *_: None)
+        seed_clienteling(boutique, log=lambda *_: None)
+        seed_shares(boutique, log=log)  # prints the lookbook's link
+        seed_inbox(boutique, log=lambda *_: None)
         log(f"  {spec.name}: {Product.objects.filter(boutique=boutique).count()} products, "
             f"{variant_count} variants, {len(locations)} locations, {held} client holds, {orders} orders, "
             f"{paid['payments']} payments, {paid['pay_links']} pay links")  # fmt: skip

@@ -5,12 +5,13 @@ from omnipresence.inbox.models import Conversation, Message
 
 def test_the_demo_opens_conversations_once(world_a, manager_a, django_capture_on_commit_callbacks):
     boutique = world_a["boutique"]
-    clients.client_resolve(boutique=boutique, phone="+447911123456", name="Sibyl Vane")
-    clients.client_resolve(boutique=boutique, phone="+447911123457", name="Dorian Gray")
+    sibyl = clients.client_resolve(boutique=boutique, email="sibyl@example.com", name="Sibyl Vane")
+    clients.client_resolve(boutique=boutique, email="dorian@example.com", name="Dorian Gray")
     with django_capture_on_commit_callbacks(execute=True):
         assert seed_inbox(boutique, log=lambda *_: None) == 2
     assert seed_inbox(boutique, log=lambda *_: None) == 0
     assert Conversation.objects.count() == 2
+    assert Conversation.objects.filter(client=sibyl, inbox__kind="whatsapp").exists()  # her phone joined her
     answered = Message.objects.get(direction="out")
     assert answered.status == "sent" and answered.conversation.status == "pending"
     assert Conversation.objects.filter(status="open", waiting_since__isnull=False).count() == 1
