@@ -135,7 +135,8 @@ def _profile(
         "timeline": timeline, "first_page": _cursor(request) is None,
         "edit": edit or _profile_initial(client), "channels": Client.PreferredChannel.choices,
         "can_edit": actor.can(CLIENTS_EDIT), "error": error, "edit_failed": edit is not None,
-        "consent_failed": consent_failed, **profile_context(actor, client), **(extra or {}),
+        "consent_failed": consent_failed, "can_privacy": actor.can("clients.privacy"),
+        **profile_context(actor, client), **(extra or {}),
     }, status=status)  # fmt: skip
 
 
