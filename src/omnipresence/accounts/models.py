@@ -63,3 +63,27 @@ class ProductView(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_id} saw {self.product_id}"
+
+
+class MagicLink(models.Model):
+    """One login link sent to an email: only the SHA-256 of its 256-bit token is kept, it lasts
+    15 minutes and is used once (a conditional UPDATE on `used_at`). The account is made when the
+    link is used, never when it is asked for."""
+
+    email = models.CharField(max_length=254, help_text="Lower-case, as asked for")
+    token_hash = models.CharField(max_length=64, unique=True)
+    next_path = models.CharField(max_length=500, blank=True, help_text="Same-site path to go to after login")
+    boutique = models.ForeignKey(
+        Boutique, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        help_text="The boutique whose page asked for it (its language and name in the email)",
+    )  # fmt: skip
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["email", "-created_at"], name="magic_link_email_idx")]
+
+    def __str__(self) -> str:
+        return f"Login link for {self.email} ({'used' if self.used_at else 'open'})"

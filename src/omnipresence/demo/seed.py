@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from omnipresence.accounts.demo import seed_accounts
 from omnipresence.catalog.models import Category, Product, ProductImage, Variant
 from omnipresence.catalog.services import category_ensure
 from omnipresence.clienteling.demo import seed_clienteling
@@ -322,6 +323,7 @@ def seed_demo(*, scale: int = 1, log=print) -> list[Boutique]:
         seed_fulfilment(boutique, log=log)  # prints the ready pickup's code (shown only once)
         seed_returns(boutique, log=log)  # and the store credit and gift card codes
         seed_clients(boutique, log=lambda *_: None)
+        seed_accounts(boutique, log=lambda *_: None)
         seed_clienteling(boutique, log=lambda *_: None)
         seed_shares(boutique, log=log)  # prints the lookbook's link
         seed_inbox(boutique, log=lambda *_: None)

@@ -26,6 +26,7 @@ from django.utils.translation import get_language, gettext_lazy, to_locale
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from omnipresence.accounts.product_page import bag_added
 from omnipresence.core.errors import DomainError, InsufficientStock, NotFound
 from omnipresence.core.templatetags.omni import money
 from omnipresence.inventory.selectors import availability_for_variants
@@ -192,6 +193,7 @@ def bag_add(request, slug: str):
         messages.error(request, problem_text(error))
         return redirect(back)
     bags.session_cart_keep(request, boutique, cart)
+    bag_added(request, boutique, product, variant)  # on her timeline, with her consent
     how = _("to collect at %(shop)s") % {"shop": location.name} if location else _("to be delivered")
     messages.success(request, _("%(title)s (%(variant)s) is in your bag, %(how)s.") % {
         "title": product.title, "variant": variant.label, "how": how})  # fmt: skip

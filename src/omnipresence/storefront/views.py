@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
+from omnipresence.accounts.product_page import product_page_context
 from omnipresence.catalog.models import Product, Variant
 from omnipresence.catalog.selectors import product_get
 from omnipresence.core.errors import InvalidInput, NotFound
@@ -322,7 +323,9 @@ def _product_context(request, boutique: Boutique, product: Product) -> dict:
 def product_detail(request, slug: str, handle: str):
     boutique = _boutique_or_404(slug)
     product = _product_or_404(boutique, handle)
-    return render(request, "storefront/product.html", _product_context(request, boutique, product))
+    context = _product_context(request, boutique, product)
+    context |= product_page_context(request, boutique, product)  # her wishlist button; her view, with consent
+    return render(request, "storefront/product.html", context)
 
 
 @require_GET
