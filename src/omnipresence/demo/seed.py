@@ -34,6 +34,7 @@ from omnipresence.shares.demo import seed_shares
 from omnipresence.stores import services as stores
 from omnipresence.stores.access import actor_for_user, system_actor
 from omnipresence.stores.models import Boutique, Location
+from omnipresence.visits.demo import seed_visits
 
 DEMO_PASSWORD = "omnipresence"
 
@@ -327,6 +328,7 @@ def seed_demo(*, scale: int = 1, log=print) -> list[Boutique]:
         seed_clienteling(boutique, log=lambda *_: None)
         seed_shares(boutique, log=log)  # prints the lookbook's link
         seed_inbox(boutique, log=lambda *_: None)
+        seed_visits(boutique, log=log)  # prints a client's check-in link
         log(f"  {spec.name}: {Product.objects.filter(boutique=boutique).count()} products, "
             f"{variant_count} variants, {len(locations)} locations, {held} client holds, {orders} orders, "
             f"{paid['payments']} payments, {paid['pay_links']} pay links")  # fmt: skip

@@ -1,3 +1,9 @@
-"""URL patterns (filled in by the app's owner)."""
+"""Her side of walk-ins, under /<slug>/visit/ (namespace storefront): the page a shop's QR opens."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from omnipresence.visits import storefront_views
+
+urlpatterns = [
+    path("<slug:location_code>/", storefront_views.visit_shop, name="visit_shop"),
+]
