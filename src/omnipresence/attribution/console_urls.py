@@ -1,3 +1,7 @@
-"""URL patterns (filled in by the app's owner)."""
+"""Attribution pages under /console/<slug>/attribution/ (console namespace)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from omnipresence.attribution import views
+
+urlpatterns = [path("", views.attribution_dashboard, name="attribution")]

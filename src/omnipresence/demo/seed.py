@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from omnipresence.accounts.demo import seed_accounts
+from omnipresence.attribution.demo import seed_attribution
 from omnipresence.catalog.models import Category, Product, ProductImage, Variant
 from omnipresence.catalog.services import category_ensure
 from omnipresence.clienteling.demo import seed_clienteling
@@ -329,6 +330,7 @@ def seed_demo(*, scale: int = 1, log=print) -> list[Boutique]:
         seed_shares(boutique, log=log)  # prints the lookbook's link
         seed_inbox(boutique, log=lambda *_: None)
         seed_visits(boutique, log=log)  # prints a client's check-in link
+        seed_attribution(boutique, log=lambda *_: None)  # credits every seeded order
         log(f"  {spec.name}: {Product.objects.filter(boutique=boutique).count()} products, "
             f"{variant_count} variants, {len(locations)} locations, {held} client holds, {orders} orders, "
             f"{paid['payments']} payments, {paid['pay_links']} pay links")  # fmt: skip
