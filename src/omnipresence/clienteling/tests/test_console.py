@@ -56,7 +56,7 @@ def test_profile_task_form_and_message_refusal(as_alice, client_a):
     assert task.reason == "Bring the scarf" and task.due_at.year == 2031
     response = as_alice.post(f"{BASE}/tasks/client/{client_a.pk}/message/",
                              {"purpose": "marketing", "subject": "New in", "body": "Coats"})  # fmt: skip
-    assert response.status_code == 403
+    assert response.status_code == 409
     assert b'id="message-error"' in response.content and b"Nothing was sent" in response.content
     assert mail.outbox == []
     response = as_alice.post(f"{BASE}/tasks/client/{client_a.pk}/message/",
