@@ -237,6 +237,10 @@ else:
 HOLD_TTL_MINUTES = {"cart": 20, "client": 48 * 60, "order": None, "live": 10}
 # Days a ready click & collect order waits at the shop before its units go back on sale.
 PICKUP_HOLD_DAYS = int(os.environ.get("PICKUP_HOLD_DAYS", 7))
+# Clienteling: a follow-up task this many days after a paid purchase (docs/clienteling.md).
+CLIENTELING_FOLLOW_UP_DAYS = int(os.environ.get("CLIENTELING_FOLLOW_UP_DAYS", 7))
+# Lookbooks: how long a link lasts unless the associate says otherwise (docs/lookbooks.md).
+SHARE_LINK_DAYS = int(os.environ.get("SHARE_LINK_DAYS", 30))
 
 LOGGING = {
     "version": 1,
