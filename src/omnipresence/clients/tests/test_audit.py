@@ -1,26 +1,14 @@
 """The client-data audit: profile opens and refused requests are logged and readable by managers
 only; a refused request leaves the client data as it was."""
 
-import json
-
 import pytest
-from django.test import Client as HttpClient
 
 from omnipresence.clients import services
 from omnipresence.clients.models import AccessAttempt, ProfileView
 from omnipresence.clients.tests.conftest import state
+from omnipresence.clients.tests.test_api import send, staff
 
 BASE = "/api/v1/boutiques/atelier-a"
-
-
-def send(http, method, url, body=None):
-    return http.generic(method, url, json.dumps(body or {}), content_type="application/json")
-
-
-def staff(user) -> HttpClient:
-    http = HttpClient()
-    http.force_login(user)
-    return http
 
 
 @pytest.fixture
