@@ -62,6 +62,7 @@ def _summary_out(c: Client) -> dict:
 
 
 class IdentityOut(Schema):
+    id: int
     kind: str
     value: str
     verified: bool
@@ -101,7 +102,8 @@ def _client_out(c: Client) -> dict:
         "sizes": c.sizes, "fit_notes": c.fit_notes, "colours": c.colours, "brands": c.brands, "styles": c.styles,
         "price_band_min": c.price_band_min, "price_band_max": c.price_band_max,
         "important_dates": c.important_dates, "notes": c.notes,
-        "identities": [{"kind": i.kind, "value": i.value, "verified": i.verified} for i in c.identities.all()],
+        "identities": [{"id": i.pk, "kind": i.kind, "value": i.value, "verified": i.verified}
+                       for i in c.identities.all()],
         "consent": consent_state(c), "created_at": c.created_at, "updated_at": c.updated_at,
     }  # fmt: skip
 
@@ -318,6 +320,37 @@ def consent_record(request, slug: SLUG, client_id: ID, payload: ConsentIn):
     return Status(201, {"id": event.pk, "purpose": event.purpose, "granted": event.granted, "channel": event.channel,
                         "wording": event.wording, "actor": event.actor_label, "created_at": event.created_at,
                         "state": consent_state(client)})  # fmt: skip
+
+
+class IdentityIn(Input):
+    kind: IdentityKind
+    value: Text(254, min_length=1)
+    verified: StrictBool = Field(False, description="True only when she proved it (a code, a link)")
+
+
+@router.post(
+    "/boutiques/{slug}/clients/{client_id}/identities", response={201: IdentityOut, **ERRORS}, auth=AUTH
+)
+@logged_attempts("identity_add", target_kwarg="client_id")
+def identity_add(request, slug: SLUG, client_id: ID, payload: IdentityIn):
+    """Add an email, phone, WhatsApp number or handle to her (409 identity_taken when another
+    client has it: merge them instead)."""
+    actor = request_actor(request, slug)
+    identity = services.identity_add(actor=actor, client=access_client(actor, client_id), kind=payload.kind,
+                                     value=payload.value, verified=payload.verified)  # fmt: skip
+    return Status(201, {"id": identity.pk, "kind": identity.kind, "value": identity.value,
+                        "verified": identity.verified})  # fmt: skip
+
+
+@router.delete(
+    "/boutiques/{slug}/clients/{client_id}/identities/{identity_id}", response={204: None, **ERRORS}, auth=AUTH
+)
+@logged_attempts("identity_remove", target_kwarg="client_id")
+def identity_remove(request, slug: SLUG, client_id: ID, identity_id: ID):
+    """Take a wrong or old identifier off her (never the last one: 409 last_identity)."""
+    actor = request_actor(request, slug)
+    services.identity_remove(actor=actor, client=access_client(actor, client_id), identity_id=identity_id)
+    return Status(204, None)
 
 
 @router.post("/boutiques/{slug}/clients/{client_id}/merge", response={201: MergeOut, **ERRORS}, auth=AUTH)

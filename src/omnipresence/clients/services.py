@@ -29,7 +29,7 @@ from omnipresence.clients.models import (
 )
 from omnipresence.clients.selectors import CLIENTS_EDIT, MAX_MERGE_HOPS, PHONE_KINDS, name_fold
 from omnipresence.clients.tiers import tier_case
-from omnipresence.core.errors import Conflict, InvalidInput
+from omnipresence.core.errors import Conflict, InvalidInput, NotFound
 from omnipresence.stores.access import Actor
 from omnipresence.stores.models import Boutique, StaffMember
 
@@ -244,6 +244,51 @@ def _resolve_once(boutique, pairs, *, name, verified_kind, channel, actor_label)
                 Identity.objects.filter(pk=row.pk).update(**updates)
         # else: another live client's identifier stays hers; nothing is recorded for it here.
     return Client.objects.get(pk=client.pk), created
+
+
+def identity_add(*, actor: Actor, client: Client, kind: str, value: str, verified: bool = False) -> Identity:
+    """Give her one more way to be reached or recognised (staff: clients.edit). An identifier that
+    belongs to another live client is refused (409 identity_taken: suggest a merge instead)."""
+    actor.require("clients.edit")
+    _require_live(client)
+    value = identity_normalise(kind=kind, value=value, country=client.boutique.country)
+    with transaction.atomic():
+        existing = Identity.objects.select_for_update().filter(boutique=client.boutique, kind=kind, value=value).first()
+        if existing is not None:
+            owner = _survivor_of(existing.client_id)
+            if owner is not None and owner.pk != client.pk:
+                raise Conflict("That identifier belongs to another client: merge them if they are one person.",
+                               code="identity_taken", details={"client_id": owner.pk})  # fmt: skip
+            Identity.objects.filter(pk=existing.pk).update(client=client, verified=existing.verified or verified)
+            identity = Identity.objects.get(pk=existing.pk)
+        else:
+            identity = Identity.objects.create(boutique=client.boutique, client=client, kind=kind, value=value,
+                                               verified=verified)  # fmt: skip
+        TimelineEvent.objects.create(
+            boutique=client.boutique, client=client, kind=TimelineEvent.Kind.NOTE, occurred_at=timezone.now(),
+            summary=f"{Identity.Kind(kind).label} added by {actor.label}", associate_id=actor.user_id,
+            data={"identity": kind},
+        )  # fmt: skip
+    return identity
+
+
+def identity_remove(*, actor: Actor, client: Client, identity_id: int) -> None:
+    """Take one identifier off her (a wrong number, an old email). The last one stays: a client
+    nobody can reach or recognise is refused (409 last_identity)."""
+    actor.require("clients.edit")
+    _require_live(client)
+    with transaction.atomic():
+        identity = Identity.objects.select_for_update().filter(client=client, pk=identity_id).first()
+        if identity is None:
+            raise NotFound(f"No identity {identity_id} on this client.", code="identity_not_found")
+        if Identity.objects.filter(client=client).count() == 1:
+            raise Conflict("This is her only identifier: add another one first.", code="last_identity")
+        identity.delete()
+        TimelineEvent.objects.create(
+            boutique=client.boutique, client=client, kind=TimelineEvent.Kind.NOTE, occurred_at=timezone.now(),
+            summary=f"{Identity.Kind(identity.kind).label} removed by {actor.label}", associate_id=actor.user_id,
+            data={"identity": identity.kind},
+        )  # fmt: skip
 
 
 # --- profile ---------------------------------------------------------------------------------

@@ -18,7 +18,8 @@ def sweep_ids(world: dict) -> dict:
         )
         merge = services.client_merge(actor=actor, survivor=kept, merged=folded)
         other = resolve("wotton@example.com", "Henry Wotton")
-        world["clients_sweep"] = {"client_id": client.pk, "merge_id": merge.pk, "other_client_id": other.pk}
+        world["clients_sweep"] = {"client_id": client.pk, "merge_id": merge.pk, "other_client_id": other.pk,
+                                  "identity_id": client.identities.get().pk}
     return world["clients_sweep"]
 
 
@@ -46,6 +47,10 @@ def sweep_operations(world: dict) -> dict:
             }
         },
         ("POST", "/boutiques/{slug}/merges/{merge_id}/undo"): {},
+        ("POST", "/boutiques/{slug}/clients/{client_id}/identities"): {
+            "json": {"kind": "email", "value": "intruder-id@example.com"}
+        },
+        ("DELETE", "/boutiques/{slug}/clients/{client_id}/identities/{identity_id}"): {},
         ("GET", "/boutiques/{slug}/audit/profile-views"): {},
         ("GET", "/boutiques/{slug}/audit/attempts"): {},
         ("POST", "/boutiques/{slug}/clients/{client_id}/merge"): {

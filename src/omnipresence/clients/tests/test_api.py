@@ -9,7 +9,7 @@ from django.test import Client as HttpClient
 from django.utils import timezone
 
 from omnipresence.clients import services
-from omnipresence.clients.models import Client, MergeRecord, ProfileView
+from omnipresence.clients.models import AccessAttempt, Client, Identity, MergeRecord, ProfileView
 from omnipresence.clients.tests.conftest import state
 
 BASE = "/api/v1/boutiques/atelier-a"
@@ -37,7 +37,7 @@ def test_resolve_creates_then_finds(api_a, world_a):
     assert (body["display_name"], body["tier"], body["currency"], body["lifetime_spend"]) == (
         "Sibyl Vane", "new", "GBP", 0
     )  # fmt: skip
-    assert body["identities"] == [
+    assert [{k: v for k, v in i.items() if k != "id"} for i in body["identities"]] == [
         {"kind": "email", "value": "sibyl@example.com", "verified": False},
         {"kind": "phone", "value": "+447911123456", "verified": False},
     ]
@@ -247,3 +247,27 @@ def test_a_read_only_token_cannot_write(world_a, sibyl):
     refused = send(reader, "POST", f"{BASE}/clients/resolve", {"email": "new@example.com"})
     assert (refused.status_code, refused.json()["code"]) == (403, "forbidden")
     assert not Client.objects.filter(identities__value="new@example.com").exists()
+
+
+def test_identities_added_and_removed_by_staff(api_a, world_a, sibyl):
+    base = f"{BASE}/clients/{sibyl.pk}/identities"
+    added = send(api_a, "POST", base, {"kind": "whatsapp", "value": "07911 123 457"})
+    assert added.status_code == 201 and added.json()["value"] == "+447911123457"
+    other = services.client_resolve(boutique=world_a["boutique"], email="dorian@example.com")
+    taken = send(api_a, "POST", base, {"kind": "email", "value": "Dorian@Example.com"})
+    assert (taken.status_code, taken.json()["code"], taken.json()["details"]) == (
+        409, "identity_taken", {"client_id": other.pk}
+    )  # fmt: skip
+    bad = send(api_a, "POST", base, {"kind": "phone", "value": "12"})
+    assert (bad.status_code, bad.json()["code"]) == (422, "invalid_phone")
+    kinds = [i["kind"] for i in api_a.get(f"{BASE}/clients/{sibyl.pk}").json()["identities"]]
+    assert kinds == ["email", "whatsapp"]
+
+    email_id = Identity.objects.get(client=sibyl, kind="email").pk
+    assert send(api_a, "DELETE", f"{base}/{email_id}").status_code == 204
+    last_id = Identity.objects.get(client=sibyl).pk
+    last = send(api_a, "DELETE", f"{base}/{last_id}")
+    assert (last.status_code, last.json()["code"]) == (409, "last_identity")
+    elsewhere = send(api_a, "DELETE", f"{base}/{Identity.objects.get(client=other).pk}")
+    assert (elsewhere.status_code, elsewhere.json()["code"]) == (404, "identity_not_found")
+    assert AccessAttempt.objects.filter(target=f"client:{sibyl.pk}", action="identity_add").count() == 2
