@@ -73,3 +73,42 @@ def visit_shop(request, slug: str, location_code: str):
             return render(request, "visits/shop_checkin.html", context, status=error.status)
         context["visit"], context["checked_in"] = visit, True
     return render(request, "visits/shop_checkin.html", context)
+
+
+@never_cache
+@require_http_methods(["POST"])
+def email_my_code(request, slug: str):
+    """Email her check-in QR (a PNG attached, and the code as text) to keep on her phone."""
+    import io
+
+    import segno
+    from django.contrib import messages
+    from django.core.mail import EmailMessage
+    from django.shortcuts import redirect
+    from django.utils import translation
+
+    from omnipresence.accounts.session import portal_account
+
+    try:
+        boutique = boutique_by_slug(slug)
+    except DomainError:
+        raise Http404
+    account = portal_account(request)
+    client = portal_client(request, boutique) if account else None
+    if client is None:
+        return redirect(f"{reverse('storefront:account_boutique', args=[slug])}?{urlencode({'next': request.path})}")
+    url = services.checkin_url(client=client)
+    png = io.BytesIO()
+    segno.make(url, error="m").save(png, kind="png", scale=8, border=2)
+    with translation.override(client.preferred_language or boutique.language):
+        subject = _("Your check-in code for %(boutique)s") % {"boutique": boutique.name}
+        body = _(
+            "Show the attached code when you visit %(boutique)s, or give this code: %(code)s\n\n"
+            "Your associate is told you are here only if you have agreed to be recognised when you "
+            "walk in; you can change that in your account at any time."
+        ) % {"boutique": boutique.name, "code": services.checkin_token(services.checkin_code_ensure(client=client))}
+        mail = EmailMessage(subject=subject, body=body, to=[account.email])
+        mail.attach("check-in.png", png.getvalue(), "image/png")
+        mail.send()
+        messages.success(request, _("We have emailed you your check-in code."))
+    return redirect("storefront:account_boutique", slug=slug)

@@ -319,3 +319,27 @@ def test_account_include_shows_her_qr_and_code(world_a):
     html = render_to_string("visits/_account_checkin.html", {"boutique": world_a["boutique"], "client": her})
     assert 'role="img"' in html and selectors.checkin_code_text(her) in html
     assert "Only if you have agreed to be recognised" in html
+
+
+def test_she_emails_herself_her_check_in_code(world_a, mailoutbox):
+    from django.test import Client as HttpClient
+
+    from omnipresence.accounts.models import HubAccount
+    from omnipresence.clients.models import Identity
+
+    her = make_client(world_a)
+    email = Identity.objects.filter(client=her, kind="email").values_list("value", flat=True).first()
+    http = HttpClient()
+    logged_out = http.post("/atelier-a/visit/code/email/")
+    assert logged_out.status_code == 302 and "/atelier-a/account/?next=" in logged_out["Location"]
+    assert mailoutbox == []
+
+    session = http.session
+    session["hub_account_id"] = HubAccount.objects.create(email=email).pk
+    session.save()
+    sent = http.post("/atelier-a/visit/code/email/")
+    assert sent.status_code == 302 and sent["Location"] == "/atelier-a/account/"
+    (message,) = mailoutbox
+    assert message.to == [email] and selectors.checkin_code_text(her) in message.body
+    (name, content, mimetype) = message.attachments[0]
+    assert (name, mimetype) == ("check-in.png", "image/png") and content.startswith(b"\x89PNG")
