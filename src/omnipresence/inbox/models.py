@@ -25,6 +25,11 @@ class Inbox(models.Model):
         EMAIL = "email", _("Email")
         INSTAGRAM = "instagram", _("Instagram")
         MESSENGER = "messenger", _("Messenger")
+        SOCIAL = "social", _("Social mentions")
+
+    class Routing(models.TextChoices):
+        LEAST_BUSY = "least_busy", _("Least busy")
+        ROUND_ROBIN = "round_robin", _("Round robin")
 
     boutique = models.ForeignKey(Boutique, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -36,11 +41,26 @@ class Inbox(models.Model):
         help_text="The shop whose team answers when the client has no associate",
     )  # fmt: skip
     active = models.BooleanField(default=True)
+    config = models.JSONField(
+        default=dict, blank=True,
+        help_text="The provider's settings: ids, tokens and secrets (see docs/inbox.md)",
+    )  # fmt: skip
+    public_key = models.CharField(
+        max_length=32, blank=True, help_text="Web chat: the key the embed script names (public)"
+    )
+    routing = models.CharField(max_length=12, choices=Routing.choices, default=Routing.LEAST_BUSY)
+    first_response_target = models.PositiveIntegerField(default=30, help_text="Seconds")
+    away_message = models.TextField(
+        blank=True, help_text="Sent when a message arrives while the shop is closed or nobody is online"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["kind", "name", "id"]
-        constraints = [models.UniqueConstraint(fields=["boutique", "kind", "address"], name="inbox_once_per_address")]
+        constraints = [
+            models.UniqueConstraint(fields=["boutique", "kind", "address"], name="inbox_once_per_address"),
+            models.UniqueConstraint(fields=["public_key"], condition=~Q(public_key=""), name="inbox_public_key_once"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.name}"
@@ -69,6 +89,11 @@ class Conversation(models.Model):
     waiting_since = models.DateTimeField(null=True, blank=True, help_text="Oldest unanswered inbound message")
     first_response_at = models.DateTimeField(null=True, blank=True)
     snoozed_until = models.DateTimeField(null=True, blank=True)
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="Set when this conversation was merged into another",
+    )  # fmt: skip
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -76,6 +101,7 @@ class Conversation(models.Model):
         indexes = [
             models.Index(fields=["boutique", "status", "-last_message_at"], name="conversation_list_idx"),
             models.Index(fields=["inbox", "contact", "status"], name="conversation_contact_idx"),
+            models.Index(fields=["boutique", "assignee", "status"], name="conversation_assignee_idx"),
         ]
 
     def __str__(self) -> str:
@@ -115,7 +141,10 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["conversation", "-created_at", "-id"], name="message_page_idx")]
+        indexes = [
+            models.Index(fields=["conversation", "-created_at", "-id"], name="message_page_idx"),
+            models.Index(fields=["boutique", "provider_message_id"], name="message_provider_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["boutique", "direction", "provider_message_id"],
@@ -158,3 +187,70 @@ class LocalDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"local → {self.to}"
+
+
+class AgentStatus(models.Model):
+    """An associate's presence in the inbox: online, away or offline, and how many open
+    conversations she takes at most. Routing reads it; `last_assigned_at` drives the rotation."""
+
+    class Status(models.TextChoices):
+        ONLINE = "online", _("Online")
+        AWAY = "away", _("Away")
+        OFFLINE = "offline", _("Offline")
+
+    boutique = models.ForeignKey(Boutique, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OFFLINE)
+    capacity = models.PositiveSmallIntegerField(default=8, help_text="Open conversations she takes at most")
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    last_assigned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["boutique", "user"], name="agent_status_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.status}"
+
+
+def attachment_path(instance, filename: str) -> str:
+    return f"inbox/{instance.boutique_id}/{timezone.now():%Y/%m}/{instance.token}{instance.extension}"
+
+
+class Attachment(models.Model):
+    """A photo or short video sent in a conversation (by the associate or the client). The file is
+    kept under a random name; `message` is set when the message that carries it is sent."""
+
+    boutique = models.ForeignKey(Boutique, on_delete=models.CASCADE, related_name="+")
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    token = models.CharField(max_length=32, unique=True)
+    extension = models.CharField(max_length=8)
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    content_type = models.CharField(max_length=60)
+    size = models.PositiveIntegerField()
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.content_type} {self.size} B"
+
+
+class CannedReply(models.Model):
+    """A saved answer with variables ({first_name}, {associate}, {boutique}, {shop})."""
+
+    boutique = models.ForeignKey(Boutique, on_delete=models.CASCADE, related_name="+")
+    shortcut = models.SlugField(max_length=40)
+    title = models.CharField(max_length=80)
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["shortcut"]
+        constraints = [models.UniqueConstraint(fields=["boutique", "shortcut"], name="canned_reply_once")]
+
+    def __str__(self) -> str:
+        return f"/{self.shortcut}"

@@ -21,6 +21,7 @@ from omnipresence.clients.models import Client, ConsentPurpose
 from omnipresence.clients.selectors import consent_allows
 from omnipresence.clients.services import client_identify, consent_record, identity_normalise, timeline_add
 from omnipresence.core.errors import Conflict, Forbidden, InvalidInput
+from omnipresence.inbox import realtime
 from omnipresence.inbox.adapters import adapter_for
 from omnipresence.inbox.errors import ConsentRequired, EmptyMessage, ProviderFailed, WindowClosed
 from omnipresence.inbox.models import Conversation, Inbox, LocalDelivery, Message, OutboxItem
@@ -164,6 +165,9 @@ def inbound_receive(*, inbox: Inbox, sender: str, body: str, provider_message_id
                 summary=f"{inbox.get_kind_display()}: {text[:120]}",
                 data={"conversation_id": conversation.pk, "direction": "in", "inbox": inbox.kind},
             )  # fmt: skip
+            conversation.refresh_from_db()
+            realtime.message_created(message)
+            realtime.conversation_changed(conversation)
             if text.lower().strip(" .!") in STOP_WORDS:
                 _withdraw_marketing(inbox, conversation, client, text)
     except IntegrityError:
@@ -192,6 +196,7 @@ def _queue(conversation: Conversation, *, body: str, purpose: str, author, autho
         status=Message.Status.QUEUED, created_at=now,
     )  # fmt: skip
     item = OutboxItem.objects.create(boutique_id=conversation.boutique_id, message=message, next_attempt_at=now)
+    realtime.message_created(message)
     transaction.on_commit(lambda: outbox_deliver(item.pk))
     return message
 
@@ -224,6 +229,8 @@ def message_send(*, actor: Actor, conversation: Conversation, body: str, purpose
         if locked.status == Conversation.Status.OPEN:
             changes["status"] = Conversation.Status.PENDING
         Conversation.objects.filter(pk=locked.pk).update(**changes)
+        locked.refresh_from_db()
+        realtime.conversation_changed(locked)
         timeline_add(
             client_id=locked.client_id, kind="message", occurred_at=now, ref_kind="message", ref_id=message.pk,
             summary=f"{inbox.get_kind_display()} ({actor.label}): {text[:120]}", associate_id=actor.user_id,
@@ -261,14 +268,19 @@ def outbox_deliver(item_id: int) -> str:
         )  # fmt: skip
         if give_up:
             Message.objects.filter(pk=message.pk).update(status=Message.Status.FAILED, error=str(error)[:300])
+            message.status = Message.Status.FAILED
+            realtime.message_status(message)
         log.warning("outbox: message %s not sent (attempt %s): %s", message.pk, item.attempts, error)
         return "failed" if give_up else "retry"
     done = timezone.now()
     with transaction.atomic():
         OutboxItem.objects.filter(pk=item.pk).update(done_at=done, last_error="")
-        Message.objects.filter(pk=message.pk, status=Message.Status.QUEUED).update(
+        marked = Message.objects.filter(pk=message.pk, status=Message.Status.QUEUED).update(
             status=Message.Status.SENT, sent_at=done, provider_message_id=provider_id[:200]
         )
+        if marked:
+            message.status = Message.Status.SENT
+            realtime.message_status(message)
     return "sent"
 
 
@@ -321,12 +333,16 @@ def conversation_update(*, actor: Actor, conversation: Conversation, status: str
     if changes:
         Conversation.objects.filter(pk=conversation.pk).update(**changes)
     conversation.refresh_from_db()
+    if changes:
+        realtime.conversation_changed(conversation)
     return conversation
 
 
 def conversation_read(*, actor: Actor, conversation: Conversation) -> None:
     actor.require("clients.view")
     Conversation.objects.filter(pk=conversation.pk).update(unread=0)
+    conversation.unread = 0
+    realtime.conversation_changed(conversation)
 
 
 def wake_snoozed() -> int:
