@@ -10,6 +10,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from omnipresence.accounts.api import router as accounts_router
+from omnipresence.appointments.api import router as appointments_router
 from omnipresence.attribution.api import router as attribution_router
 from omnipresence.catalog.api import router as catalog_router
 from omnipresence.catalog.import_api import router as imports_router
@@ -19,7 +20,11 @@ from omnipresence.clients.audit_api import router as audit_router
 from omnipresence.core.errors import DomainError
 from omnipresence.fulfilment.api import router as fulfilment_router
 from omnipresence.inbox.api import router as inbox_router
+from omnipresence.inbox.provider_api import router as inbox_providers_router
+from omnipresence.inbox.rich_api import router as inbox_rich_router
+from omnipresence.inbox.routing_api import router as inbox_routing_router
 from omnipresence.inventory.api import router as inventory_router
+from omnipresence.live.api import router as live_router
 from omnipresence.orders.api import router as orders_router
 from omnipresence.payments.api import router as payments_router
 from omnipresence.privacy.api import router as privacy_router
@@ -127,5 +132,10 @@ api.add_router("/", accounts_router)
 api.add_router("/", privacy_router)
 api.add_router("/", shares_router)
 api.add_router("/", visits_router)
+api.add_router("/", appointments_router)
+api.add_router("/", live_router)
 api.add_router("/", attribution_router)
+api.add_router("/", inbox_routing_router)  # before the inbox: /conversations/{id}/claim
 api.add_router("/", inbox_router)
+api.add_router("/", inbox_providers_router)
+api.add_router("/", inbox_rich_router)

@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "omnipresence.visits",
     "omnipresence.attribution",
     "omnipresence.inbox",
+    "omnipresence.appointments",
+    "omnipresence.live",
     "omnipresence.storefront",
     "omnipresence.console",
     "omnipresence.demo",
@@ -140,12 +142,26 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Processes with the same prefix share realtime events. Redis pub/sub ignores the database number
+# in REDIS_URL, so tests, benchmarks and several installs on one Redis each set their own.
+CHANNEL_LAYER_PREFIX = os.environ.get("CHANNEL_LAYER_PREFIX", "omni.")
+if not all(c.isascii() and (c.isalnum() or c in "._-") for c in CHANNEL_LAYER_PREFIX) or not (
+    0 < len(CHANNEL_LAYER_PREFIX) <= 40
+):
+    raise ValueError("CHANNEL_LAYER_PREFIX: 1 to 40 letters, digits, '.', '_' or '-'.")
 if REDIS_URL:
+    # Redis pub/sub: one subscription per process and group, fanned out to its sockets locally. The
+    # list-based core layer lost whole messages for a 1,000-member group in a burst (its 100-message
+    # capacity per process) and delivered ~20x slower (docs/inbox.md, "Realtime"; bench/inbox_fanout.py).
     CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": CHANNEL_LAYER_PREFIX},
+        }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # One process: channels' in-memory layer with a group send that holds for 1,000+ members.
+    CHANNEL_LAYERS = {"default": {"BACKEND": "omnipresence.core.layers.InMemoryChannelLayer"}}
 
 # In-process tasks by default; a separate worker (`omnipresence db_worker`) when TASKS_BACKEND=database.
 if os.environ.get("TASKS_BACKEND", "immediate") == "database":
@@ -209,6 +225,14 @@ PAY_LINK_REMINDER_AFTER = 0.5
 CHECKOUT_PAYMENT_MINUTES = int(os.environ.get("CHECKOUT_PAYMENT_MINUTES", 30))
 # Absolute address of the site, for links in emails (pay links, reminders).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Inbox channels (docs/inbox.md, "Channels"): where the providers' APIs are (tests point them at a
+# local fake) and how long one call to them may take. Twilio checks its webhook signatures against
+# SITE_URL, so set SITE_URL to the public address Twilio calls.
+WHATSAPP_GRAPH_BASE = os.environ.get("WHATSAPP_GRAPH_BASE", "https://graph.facebook.com").rstrip("/")
+META_GRAPH_BASE = os.environ.get("META_GRAPH_BASE", WHATSAPP_GRAPH_BASE).rstrip("/")
+GRAPH_API_VERSION = os.environ.get("GRAPH_API_VERSION", "v21.0")
+TWILIO_API_BASE = os.environ.get("TWILIO_API_BASE", "https://api.twilio.com").rstrip("/")
+INBOX_PROVIDER_TIMEOUT = float(os.environ.get("INBOX_PROVIDER_TIMEOUT", 10))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Omnipresence <no-reply@omnipresence.local>")
 # Outgoing email. The embedded install writes each message to a file in the data dir (read them
 # there); EMAIL_HOST sends through that SMTP server instead.
@@ -241,6 +265,25 @@ PICKUP_HOLD_DAYS = int(os.environ.get("PICKUP_HOLD_DAYS", 7))
 CLIENTELING_FOLLOW_UP_DAYS = int(os.environ.get("CLIENTELING_FOLLOW_UP_DAYS", 7))
 # Lookbooks: how long a link lasts unless the associate says otherwise (docs/lookbooks.md).
 SHARE_LINK_DAYS = int(os.environ.get("SHARE_LINK_DAYS", 30))
+# Appointments (docs/appointments.md): the video provider of video appointments ("local": a room on
+# this site, no network; "jitsi", "livekit", or "external" links pasted by the associate), and how
+# long a slot is kept while a client fills in the booking form.
+APPOINTMENTS_VIDEO_PROVIDER = os.environ.get("APPOINTMENTS_VIDEO_PROVIDER", "local")
+APPOINTMENT_HOLD_MINUTES = int(os.environ.get("APPOINTMENT_HOLD_MINUTES", 5))
+JITSI_BASE_URL = os.environ.get("JITSI_BASE_URL", "https://meet.jit.si").rstrip("/")
+JITSI_APP_ID = os.environ.get("JITSI_APP_ID", "")
+JITSI_APP_SECRET = os.environ.get("JITSI_APP_SECRET", "")
+JITSI_DOMAIN = os.environ.get("JITSI_DOMAIN", "")  # the JWT's "sub"; empty: the host of JITSI_BASE_URL
+LIVEKIT_URL = os.environ.get("LIVEKIT_URL", "")  # wss://… of the LiveKit server
+LIVEKIT_API_KEY = os.environ.get("LIVEKIT_API_KEY", "")
+LIVEKIT_API_SECRET = os.environ.get("LIVEKIT_API_SECRET", "")
+LIVEKIT_MEET_URL = os.environ.get("LIVEKIT_MEET_URL", "https://meet.livekit.io/custom")
+# Live shopping (docs/live.md): LiveKit rooms use the LIVEKIT_* settings above. How often each server
+# process stores its viewer count per event, the most chat messages an event takes a second, and
+# how long a call to the streaming provider may take.
+LIVE_PRESENCE_SECONDS = float(os.environ.get("LIVE_PRESENCE_SECONDS", 5))
+LIVE_CHAT_PER_SECOND = int(os.environ.get("LIVE_CHAT_PER_SECOND", 20))
+LIVE_PROVIDER_TIMEOUT = float(os.environ.get("LIVE_PROVIDER_TIMEOUT", 10))
 
 LOGGING = {
     "version": 1,

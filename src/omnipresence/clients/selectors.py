@@ -256,6 +256,19 @@ def consent_allows(*, client: Client | None, purpose: str) -> bool:
     return bool(latest)
 
 
+def client_by_identity(*, boutique: Boutique, kind: str, value: str) -> Client | None:
+    """The live client an identifier (already normalised) stands for now, following merges; None
+    when nobody has it or she was erased. For services that know her only by a handle (the web
+    chat's visitor)."""
+    identity = Identity.objects.filter(boutique=boutique, kind=kind, value=value).first()
+    client = Client.objects.filter(pk=identity.client_id).first() if identity else None
+    hops = 0
+    while client is not None and client.merged_into_id and hops < MAX_MERGE_HOPS:
+        client = Client.objects.filter(pk=client.merged_into_id).first()
+        hops += 1
+    return client if client is not None and client.erased_at is None else None
+
+
 # --- duplicates ------------------------------------------------------------------------------
 
 

@@ -36,7 +36,7 @@ from omnipresence.stores.models import Boutique, StaffMember
 __all__ = [
     "client_identify", "client_merge", "client_merge_undo", "client_note_add", "client_resolve",
     "client_stats_add", "client_stats_remove", "client_update", "consent_record", "identity_normalise",
-    "timeline_add",
+    "identity_transfer", "timeline_add",
 ]  # fmt: skip
 
 log = logging.getLogger(__name__)
@@ -289,6 +289,29 @@ def identity_remove(*, actor: Actor, client: Client, identity_id: int) -> None:
             summary=f"{Identity.Kind(identity.kind).label} removed by {actor.label}", associate_id=actor.user_id,
             data={"identity": identity.kind},
         )  # fmt: skip
+
+
+def identity_transfer(*, boutique: Boutique, kind: str, value: str, to_client: Client, actor_label: str) -> bool:
+    """Hand one unverified web session over to another live client: the browser's visitor said who
+    she is (inbox.webchat) and the two profiles cannot be merged. Only `web_session`, never a
+    verified identifier (that one proves who she is). Returns whether it moved."""
+    if kind != Identity.Kind.WEB_SESSION:
+        raise InvalidInput("Only a web session can be handed to another client.", code="invalid_identity_kind")
+    _require_live(to_client)
+    with transaction.atomic():
+        identity = Identity.objects.select_for_update().filter(boutique=boutique, kind=kind, value=value).first()
+        if identity is None or identity.verified or identity.client_id == to_client.pk:
+            return False
+        previous_id = identity.client_id
+        Identity.objects.filter(pk=identity.pk).update(client=to_client)
+        now = timezone.now()
+        for client_id, summary in ((previous_id, f"Web session moved to client {to_client.pk}"),
+                                   (to_client.pk, f"Web session moved from client {previous_id}")):  # fmt: skip
+            TimelineEvent.objects.create(
+                boutique=boutique, client_id=client_id, kind=TimelineEvent.Kind.NOTE, occurred_at=now,
+                summary=summary, data={"identity": kind, "by": actor_label},
+            )  # fmt: skip
+    return True
 
 
 # --- profile ---------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ urlpatterns = [
     path("<slug:slug>/clients/", include("omnipresence.console.client_page_urls")),
     path("<slug:slug>/tasks/", include("omnipresence.clienteling.console_urls")),
     path("<slug:slug>/lookbooks/", include("omnipresence.shares.console_urls")),
+    path("<slug:slug>/inbox/", include("omnipresence.inbox.console_urls")),
     path("<slug:slug>/visits/", include("omnipresence.visits.console_urls")),
     path("<slug:slug>/attribution/", include("omnipresence.attribution.console_urls")),
     path("<slug:slug>/audit/", audit_views.audit_page, name="audit"),

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from omnipresence.accounts.demo import seed_accounts
+from omnipresence.appointments.demo import seed_appointments
 from omnipresence.attribution.demo import seed_attribution
 from omnipresence.catalog.models import Category, Product, ProductImage, Variant
 from omnipresence.catalog.services import category_ensure
@@ -28,6 +29,7 @@ from omnipresence.fulfilment.demo import seed_fulfilment
 from omnipresence.inbox.demo import seed_inbox
 from omnipresence.inventory import services as inventory
 from omnipresence.inventory.models import Movement, Stock
+from omnipresence.live.demo import seed_live
 from omnipresence.orders.demo import seed_orders
 from omnipresence.payments.demo import seed_payments
 from omnipresence.returns.demo import seed_returns
@@ -330,6 +332,8 @@ def seed_demo(*, scale: int = 1, log=print) -> list[Boutique]:
         seed_shares(boutique, log=log)  # prints the lookbook's link
         seed_inbox(boutique, log=lambda *_: None)
         seed_visits(boutique, log=log)  # prints a client's check-in link
+        seed_appointments(boutique, log=log)  # prints her link to the first appointment
+        seed_live(boutique, log=log)  # live now with the local stream; prints its API address
         seed_attribution(boutique, log=lambda *_: None)  # credits every seeded order
         log(f"  {spec.name}: {Product.objects.filter(boutique=boutique).count()} products, "
             f"{variant_count} variants, {len(locations)} locations, {held} client holds, {orders} orders, "

@@ -14,6 +14,7 @@ from omnipresence.inbox.selectors import (
     MAX_MESSAGES_PAGE,
     access_conversation,
     conversation_list,
+    conversation_waiting,
     inbox_list,
     messages_page,
 )
@@ -31,6 +32,7 @@ class InboxOut(Schema):
     name: str
     address: str
     active: bool
+    public_key: str  # web chat: the key in the embed snippet (public by design)
 
 
 class MessageOut(Schema):
@@ -60,6 +62,8 @@ class ConversationOut(Schema):
     waiting_since: datetime | None
     first_response_at: datetime | None
     snoozed_until: datetime | None
+    waiting_seconds: int | None = Field(None, description="Since her oldest unanswered message; None once answered")
+    overdue: bool = Field(False, description="Waiting longer than the inbox's first-response target")
 
 
 class ThreadOut(ConversationOut):
@@ -69,7 +73,7 @@ class ThreadOut(ConversationOut):
 
 def _inbox_out(i: Inbox) -> dict:
     return {"id": i.pk, "kind": i.kind, "provider": i.provider, "name": i.name, "address": i.address,
-            "active": i.active}  # fmt: skip
+            "active": i.active, "public_key": i.public_key}  # fmt: skip
 
 
 def _message_out(m: Message) -> dict:
@@ -84,7 +88,7 @@ def _conversation_out(c: Conversation) -> dict:
         "contact": c.contact, "status": c.status,
         "assignee": c.assignee.get_username() if c.assignee_id else None, "tags": c.tags, "unread": c.unread,
         "last_message_at": c.last_message_at, "waiting_since": c.waiting_since,
-        "first_response_at": c.first_response_at, "snoozed_until": c.snoozed_until,
+        "first_response_at": c.first_response_at, "snoozed_until": c.snoozed_until, **conversation_waiting(c),
     }  # fmt: skip
 
 
@@ -95,11 +99,13 @@ def inboxes(request, slug: SLUG):
 
 
 class InboxIn(Input):
-    kind: Literal["webchat", "whatsapp", "sms", "email", "instagram", "messenger"]
+    kind: Literal["webchat", "whatsapp", "sms", "email", "instagram", "messenger", "social"]
     name: Text(80, min_length=1)
     address: Text(254) = ""
-    provider: Literal["local", "email"] = "local"
+    provider: Literal["local", "email", "whatsapp_cloud", "twilio", "meta"] = "local"
     team_location: Text(40) | None = Field(None, description="A shop's code")
+    config: dict[Text(40), Text(1000)] = Field(default_factory=dict, max_length=20,
+                                               description="The provider's settings (docs/inbox.md, Channels)")
 
 
 @router.post("/boutiques/{slug}/inboxes", response={201: InboxOut, **ERRORS}, auth=AUTH)
@@ -110,7 +116,7 @@ def inbox_create(request, slug: SLUG, payload: InboxIn):
     actor = request_actor(request, slug)
     team = access_location(actor, payload.team_location) if payload.team_location else None
     inbox = services.inbox_create(actor=actor, kind=payload.kind, name=payload.name, address=payload.address,
-                                  provider=payload.provider, team_location=team)  # fmt: skip
+                                  provider=payload.provider, team_location=team, config=payload.config)  # fmt: skip
     return Status(201, _inbox_out(inbox))
 
 
@@ -138,8 +144,10 @@ def conversation_detail(request, slug: SLUG, conversation_id: ID,
 
 
 class MessageIn(Input):
-    body: Text(4000, min_length=1)
+    body: Text(4000) = ""
     purpose: Literal["service", "marketing"] = "service"
+    attachment_ids: list[int] = Field(default_factory=list, max_length=10,
+                                      description="Uploads of this conversation (POST …/attachments)")
 
 
 @router.post("/boutiques/{slug}/conversations/{conversation_id}/messages",
@@ -152,7 +160,7 @@ def message_send(request, slug: SLUG, conversation_id: ID, payload: MessageIn):
     actor = request_actor(request, slug)
     conversation = access_conversation(actor, conversation_id)
     message = services.message_send(actor=actor, conversation=conversation, body=payload.body,
-                                    purpose=payload.purpose)  # fmt: skip
+                                    purpose=payload.purpose, attachment_ids=payload.attachment_ids)  # fmt: skip
     message.refresh_from_db()
     return Status(201, _message_out(message))
 

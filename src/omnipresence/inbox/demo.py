@@ -1,4 +1,4 @@
-"""Demo inbox: an SMS and a WhatsApp inbox per boutique (local provider: nothing leaves the
+"""Demo inbox: an SMS, a WhatsApp and a web chat inbox per boutique (local provider: nothing leaves the
 machine), and open conversations from demo clients — one answered by her associate, one waiting —
 so the conversations API and her timeline show them in `omnipresence demo`."""
 
@@ -28,6 +28,16 @@ def _demo_mobile(country: str, index: int) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def _seed_presence(boutique: Boutique) -> None:
+    """Routing shows in the demo: the first associate is online (capacity 6), the second away.
+    Online lasts 2 minutes without the staff inbox's heartbeat (inbox.routing.AGENT_STALE)."""
+    from omnipresence.inbox.routing import agent_status_set
+
+    associates = StaffMember.objects.filter(boutique=boutique, role="associate", is_active=True).select_related("user")
+    for member, status in zip(associates.order_by("pk")[:2], ("online", "away"), strict=False):
+        agent_status_set(actor=actor_for_user(member.user, boutique), status=status, capacity=6)
+
+
 def seed_inbox(boutique: Boutique, *, log=print) -> int:
     """Does nothing once the boutique has an inbox. Returns how many conversations were started."""
     if Inbox.objects.filter(boutique=boutique).exists():
@@ -40,6 +50,10 @@ def seed_inbox(boutique: Boutique, *, log=print) -> int:
                                     address=f"demo-{kind}-{boutique.slug}")  # fmt: skip
         for kind, label in (("whatsapp", "WhatsApp"), ("sms", "SMS"))
     }
+    # The storefront's chat button (and the one-tag embed for her own site): inbox.webchat.
+    services.inbox_create(actor=actor, kind="webchat", name=f"{boutique.name} web chat", team_location=shop,
+                          address=f"/{boutique.slug}/")  # fmt: skip
+    _seed_presence(boutique)
     emails = list(
         Identity.objects.filter(boutique=boutique, kind="email", client__merged_into__isnull=True,
                                 client__erased_at__isnull=True)
@@ -65,6 +79,47 @@ def seed_inbox(boutique: Boutique, *, log=print) -> int:
             member = StaffMember.objects.filter(boutique=boutique, user_id=associate_id).first() if associate_id else None
             replier = actor_for_user(member.user, boutique) if member else actor
             services.message_send(actor=replier, conversation=message.conversation, body=answer)
+            _seed_rich(replier, message.conversation)
+    _seed_canned_replies(actor)
     services.outbox_sweep()
-    log(f"  {boutique.name}: {started} open conversations (WhatsApp, SMS; local provider)")
+    log(f"  {boutique.name}: {started} open conversations (WhatsApp, SMS; local provider), web chat on the shop")
     return started
+
+
+CANNED = [
+    ("thanks", "Thank you", "Thank you {first_name}! It was lovely to help — {associate}, {shop}."),
+    ("aside", "Put aside", "Hello {first_name}, I can put it aside for you until Saturday at {shop}. Shall I?"),
+    ("arrived", "New arrival", "{first_name}, something in your size has just arrived at {boutique}: want a photo?"),
+]
+
+
+def _seed_canned_replies(actor) -> None:
+    from omnipresence.inbox import rich
+
+    if actor.can("inbox.manage"):
+        for shortcut, title, body in CANNED:
+            rich.canned_reply_create(actor=actor, shortcut=shortcut, title=title, body=body)
+
+
+def _seed_rich(actor, conversation) -> None:
+    """The answered thread gets a photo "from the shop floor" and a product card (live stock)."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image, ImageDraw
+
+    from omnipresence.catalog.models import Product
+    from omnipresence.inbox import rich
+    from omnipresence.inbox.attachments import attachment_upload
+
+    picture = Image.new("RGB", (900, 1200), (196, 164, 120))
+    ImageDraw.Draw(picture).rectangle((250, 150, 650, 1100), fill=(150, 112, 70))  # a coat on the rail
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", quality=80)
+    photo = attachment_upload(actor=actor, conversation=conversation,
+                              upload=SimpleUploadedFile("back.jpg", buffer.getvalue(), content_type="image/jpeg"))
+    services.message_send(actor=actor, conversation=conversation, body="", attachment_ids=[photo.pk])
+    product = Product.objects.filter(boutique=conversation.boutique, status=Product.Status.ACTIVE).order_by("pk").first()
+    if product is not None:
+        rich.send_product(actor=actor, conversation=conversation, product_id=product.pk,
+                          body="And this one would go beautifully with it.")  # fmt: skip

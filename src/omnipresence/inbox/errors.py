@@ -1,6 +1,6 @@
 """Expected failures of the inbox, each with a stable code."""
 
-from omnipresence.core.errors import Conflict, InvalidInput, NotFound
+from omnipresence.core.errors import Conflict, DomainError, InvalidInput, NotFound
 
 
 class ConversationNotFound(NotFound):
@@ -31,5 +31,27 @@ class EmptyMessage(InvalidInput):
     default_message = "Write a message (up to 4,000 characters)."
 
 
+class AlreadyClaimed(Conflict):
+    code = "already_claimed"
+    default_message = "Someone else has taken this conversation."
+
+
+class AtCapacity(Conflict):
+    code = "at_capacity"
+    default_message = "She already has as many open conversations as her capacity allows."
+
+
 class ProviderFailed(Exception):
-    """An adapter could not hand the message over now (network, 5xx): try again later."""
+    """An adapter could not hand the message over now (network, 5xx): try again later. With
+    `permanent`, the provider refused it for good (a 4xx: a wrong number, a revoked token): the
+    outbox gives up at once and the message is `failed` with the provider's words."""
+
+    def __init__(self, message: str = "", *, permanent: bool = False):
+        super().__init__(message)
+        self.permanent = permanent
+
+
+class InvalidConfig(DomainError):
+    code = "invalid_config"
+    status = 400
+    default_message = "The inbox's provider settings are incomplete or wrong."

@@ -1,8 +1,10 @@
 """Reads of the inbox, always through the actor's boutique."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from omnipresence.inbox.errors import ConversationNotFound, InboxNotFound
 from omnipresence.inbox.models import Conversation, Inbox, Message
@@ -29,6 +31,17 @@ def access_conversation(actor: Actor, conversation_id: int) -> Conversation:
     if conversation is None:
         raise ConversationNotFound(f"No conversation {conversation_id}.")
     return conversation
+
+
+def conversation_waiting(conversation: Conversation, *, now: datetime | None = None) -> dict:
+    """How long she has waited for an answer: `waiting_seconds` (None once answered, snoozed or
+    resolved) and `overdue` (longer than the inbox's first-response target). No query when the
+    inbox is loaded with the conversation."""
+    waiting = conversation.waiting_since
+    if waiting is None or conversation.status in (Conversation.Status.SNOOZED, Conversation.Status.RESOLVED):
+        return {"waiting_seconds": None, "overdue": False}
+    seconds = max(int(((now or timezone.now()) - waiting).total_seconds()), 0)
+    return {"waiting_seconds": seconds, "overdue": seconds > conversation.inbox.first_response_target}
 
 
 def inbox_list(*, actor: Actor) -> QuerySet[Inbox]:

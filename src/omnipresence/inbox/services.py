@@ -11,7 +11,9 @@ one message.
 
 import logging
 import re
+import secrets
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -21,10 +23,11 @@ from omnipresence.clients.models import Client, ConsentPurpose
 from omnipresence.clients.selectors import consent_allows
 from omnipresence.clients.services import client_identify, consent_record, identity_normalise, timeline_add
 from omnipresence.core.errors import Conflict, Forbidden, InvalidInput
-from omnipresence.inbox import realtime
-from omnipresence.inbox.adapters import adapter_for
+from omnipresence.inbox import realtime, routing
+from omnipresence.inbox.adapters import adapter_for, reply_context
 from omnipresence.inbox.errors import ConsentRequired, EmptyMessage, ProviderFailed, WindowClosed
 from omnipresence.inbox.models import Conversation, Inbox, LocalDelivery, Message, OutboxItem
+from omnipresence.inbox.providers.whatsapp import template_clean
 from omnipresence.stores.access import Actor
 from omnipresence.stores.models import StaffMember
 
@@ -49,7 +52,10 @@ MARKETING_PURPOSE = {
 CONSENT_CHANNEL = {
     Inbox.Kind.EMAIL: "email", Inbox.Kind.SMS: "sms", Inbox.Kind.WHATSAPP: "whatsapp",
     Inbox.Kind.INSTAGRAM: "social", Inbox.Kind.MESSENGER: "social", Inbox.Kind.WEBCHAT: "chat",
+    Inbox.Kind.SOCIAL: "social",
 }  # fmt: skip
+# A social inbox's sender is "<network>:<handle>": her handle on that network identifies her.
+SOCIAL_NETWORKS = ("instagram", "facebook", "x")
 # A whole message that is one of these withdraws marketing consent for that channel.
 STOP_WORDS = frozenset({
     "stop", "stopall", "unsubscribe", "cancel", "end", "quit",  # English (carriers' list)
@@ -60,11 +66,27 @@ STOP_WORDS = frozenset({
 STOP_REPLY = "You will get no more marketing messages from us here. Questions are still welcome."
 
 
+class ReplyWindow(NamedTuple):
+    free: timedelta  # free text this long after her last message
+    human_agent: timedelta | None  # beyond it, an associate's answer tagged HUMAN_AGENT (Meta)
+    template: bool  # beyond it, an approved template (WhatsApp)
+
+
+# Reply windows per channel (the providers refuse anything else): WhatsApp 24 h, then only an
+# approved template; Messenger and Instagram 24 h, then 7 days with the HUMAN_AGENT tag.
+REPLY_WINDOWS = {
+    Inbox.Kind.WHATSAPP: ReplyWindow(free=WHATSAPP_WINDOW, human_agent=None, template=True),
+    Inbox.Kind.MESSENGER: ReplyWindow(free=timedelta(hours=24), human_agent=timedelta(days=7), template=False),
+    Inbox.Kind.INSTAGRAM: ReplyWindow(free=timedelta(hours=24), human_agent=timedelta(days=7), template=False),
+}
+
+
 def inbox_create(*, actor: Actor, kind: str, name: str, address: str = "", provider: str = "local",
-                 team_location=None) -> Inbox:  # fmt: skip
-    """A way in for clients (managers). `address` is the number, email or page it answers on."""
+                 team_location=None, config: dict | None = None) -> Inbox:  # fmt: skip
+    """A way in for clients (managers). `address` is the number, email or page it answers on;
+    `config` the provider's settings, checked by its adapter (400 invalid_config)."""
     from omnipresence.core.validation import clean_text, same_boutique
-    from omnipresence.inbox.adapters import ADAPTERS
+    from omnipresence.inbox.adapters import ADAPTERS, config_clean
 
     actor.require("inbox.manage")
     if kind not in Inbox.Kind.values:
@@ -77,17 +99,21 @@ def inbox_create(*, actor: Actor, kind: str, name: str, address: str = "", provi
     address = clean_text(address, "address", 254)
     if team_location is not None:
         same_boutique(actor, team_location)
+    config = config_clean(provider=provider, kind=kind, config=config if config is not None else {})
     try:
         with transaction.atomic():
+            # The web chat's key is public (it is in the embed snippet); 128 random bits, unguessable.
+            public_key = secrets.token_urlsafe(16) if kind == Inbox.Kind.WEBCHAT else ""
             return Inbox.objects.create(boutique=actor.boutique, kind=kind, name=name, address=address,
-                                        provider=provider, team_location=team_location)  # fmt: skip
+                                        provider=provider, team_location=team_location,
+                                        public_key=public_key, config=config)  # fmt: skip
     except IntegrityError:
         raise Conflict("This boutique already has an inbox on that address.", code="inbox_exists")
 
 
-def _clean_body(body, limit: int) -> str:
+def _clean_body(body, limit: int, *, allow_empty: bool = False) -> str:
     text = body.replace("\x00", "").strip() if isinstance(body, str) else ""
-    if not text or len(text) > limit:
+    if (not text and not allow_empty) or len(text) > limit:
         raise EmptyMessage(f"Write a message of 1 to {limit} characters.")
     return text
 
@@ -95,7 +121,14 @@ def _clean_body(body, limit: int) -> str:
 def _contact(inbox: Inbox, sender: str) -> tuple[str, str]:
     """(identity kind, normalised address) of the sender in this inbox's channel."""
     kind = IDENTITY_KIND.get(inbox.kind)
-    if kind is None:  # web chat: she gives an email or a phone number
+    if inbox.kind == Inbox.Kind.SOCIAL:  # a mention: "<network>:<handle>"
+        kind, _sep, sender = sender.partition(":") if isinstance(sender, str) else ("", "", "")
+        if kind not in SOCIAL_NETWORKS:
+            raise InvalidInput("A mention's sender is <network>:<handle>.", code="invalid_handle")
+    if kind is None and isinstance(sender, str) and sender.startswith("web_session:"):
+        # web chat: the widget's visitor id (inbox.webchat), her client's `web_session` identity
+        kind, sender = "web_session", sender.removeprefix("web_session:")
+    elif kind is None:  # web chat: she gives an email or a phone number
         kind = "email" if isinstance(sender, str) and "@" in sender else "phone"
     return kind, identity_normalise(kind=kind, value=sender, country=inbox.boutique.country)
 
@@ -113,18 +146,13 @@ def _identify(inbox: Inbox, kind: str, contact: str, name: str) -> Client:
     return client
 
 
-def _default_assignee(client: Client):
-    for user_id in (client.primary_associate_id, client.secondary_associate_id):
-        if user_id and StaffMember.objects.filter(boutique_id=client.boutique_id, user_id=user_id,
-                                                  is_active=True).exists():  # fmt: skip
-            return user_id
-    return None
-
-
 def inbound_receive(*, inbox: Inbox, sender: str, body: str, provider_message_id: str = "", name: str = "",
-                    received_at: datetime | None = None, payload: dict | None = None) -> tuple[Message, bool]:  # fmt: skip
+                    received_at: datetime | None = None, payload: dict | None = None,
+                    continues: Conversation | None = None) -> tuple[Message, bool]:  # fmt: skip
     """Store a message from a client: (message, created). The same provider message id twice is
-    the first message (created False); the sender becomes her client by the resolution rule."""
+    the first message (created False); the sender becomes her client by the resolution rule.
+    `continues`: the thread the message names (an email's References) — taken only when it is this
+    inbox's and this client's; otherwise her latest unresolved conversation, else a new one."""
     text = _clean_body(body, MAX_INBOUND_BODY)
     provider_message_id = (provider_message_id or "").strip()[:200]
     if provider_message_id:
@@ -139,20 +167,28 @@ def inbound_receive(*, inbox: Inbox, sender: str, body: str, provider_message_id
     at = received_at or timezone.now()
     try:
         with transaction.atomic():
-            conversation = (
-                Conversation.objects.select_for_update()
-                .filter(inbox=inbox, contact=contact, client=client)
-                .exclude(status=Conversation.Status.RESOLVED)
-                .order_by("-pk").first()
-            )  # fmt: skip
+            conversation = None
+            if continues is not None:
+                conversation = Conversation.objects.select_for_update().filter(
+                    pk=continues.merged_into_id or continues.pk, boutique_id=inbox.boutique_id, inbox=inbox,
+                    client=client,
+                ).first()  # fmt: skip
+            if conversation is None:
+                conversation = (
+                    Conversation.objects.select_for_update()
+                    .filter(inbox=inbox, contact=contact, client=client)
+                    .exclude(status=Conversation.Status.RESOLVED)
+                    .order_by("-pk").first()
+                )  # fmt: skip
             if conversation is None:
                 conversation = Conversation.objects.create(
-                    boutique_id=inbox.boutique_id, inbox=inbox, client=client, contact=contact,
-                    assignee_id=_default_assignee(client), created_at=at,
+                    boutique_id=inbox.boutique_id, inbox=inbox, client=client, contact=contact, created_at=at,
                 )  # fmt: skip
             message = Message.objects.create(
                 boutique_id=inbox.boutique_id, conversation=conversation, direction=Message.Direction.INBOUND,
-                author_label=client.display_name or contact, body=text, payload=payload or {},
+                # a web chat visitor's contact is a hash: nothing to show, the pages say "Web visitor"
+                author_label=client.display_name or ("" if inbox.kind == Inbox.Kind.WEBCHAT else contact),
+                body=text, payload=payload or {},
                 provider_message_id=provider_message_id, status=Message.Status.RECEIVED, created_at=at,
             )  # fmt: skip
             Conversation.objects.filter(pk=conversation.pk).update(
@@ -160,8 +196,11 @@ def inbound_receive(*, inbox: Inbox, sender: str, body: str, provider_message_id
                 waiting_since=conversation.waiting_since or at, status=Conversation.Status.OPEN,
                 snoozed_until=None,
             )  # fmt: skip
+            if conversation.assignee_id is None:  # her associate, else the team (inbox.routing)
+                routing.conversation_route(conversation)
             timeline_add(
-                client_id=client.pk, kind="message", occurred_at=at, ref_kind="message", ref_id=message.pk,
+                client_id=client.pk, kind="mention" if (payload or {}).get("mention") else "message",
+                occurred_at=at, ref_kind="message", ref_id=message.pk,
                 summary=f"{inbox.get_kind_display()}: {text[:120]}",
                 data={"conversation_id": conversation.pk, "direction": "in", "inbox": inbox.kind},
             )  # fmt: skip
@@ -170,6 +209,8 @@ def inbound_receive(*, inbox: Inbox, sender: str, body: str, provider_message_id
             realtime.conversation_changed(conversation)
             if text.lower().strip(" .!") in STOP_WORDS:
                 _withdraw_marketing(inbox, conversation, client, text)
+            else:  # closed, or nobody online: "leave a message" (once per 12 h)
+                routing.away_reply(conversation, at=at)
     except IntegrityError:
         if not provider_message_id:
             raise
@@ -188,25 +229,58 @@ def _withdraw_marketing(inbox: Inbox, conversation: Conversation, client: Client
 
 
 def _queue(conversation: Conversation, *, body: str, purpose: str, author, author_label: str,
-           payload: dict | None = None) -> Message:  # fmt: skip
+           payload: dict | None = None, attachments=()) -> Message:  # fmt: skip
+    from omnipresence.inbox.models import Attachment
+
     now = timezone.now()
     message = Message.objects.create(
         boutique_id=conversation.boutique_id, conversation=conversation, direction=Message.Direction.OUTBOUND,
         purpose=purpose, author=author, author_label=author_label, body=body, payload=payload or {},
         status=Message.Status.QUEUED, created_at=now,
     )  # fmt: skip
+    if attachments:
+        claimed = Attachment.objects.filter(pk__in=[a.pk for a in attachments], message__isnull=True).update(
+            message=message
+        )
+        if claimed != len(attachments):  # sent with another message meanwhile
+            raise Conflict("One of the files was just sent with another message.", code="attachment_taken")
     item = OutboxItem.objects.create(boutique_id=conversation.boutique_id, message=message, next_attempt_at=now)
     realtime.message_created(message)
     transaction.on_commit(lambda: outbox_deliver(item.pk))
     return message
 
 
+def _reply_window(conversation: Conversation, payload: dict, now: datetime) -> dict:
+    """The payload this channel's reply window lets through (REPLY_WINDOWS), or WindowClosed."""
+    window = REPLY_WINDOWS.get(conversation.inbox.kind)
+    if payload.get("template"):
+        if window is None or not window.template:
+            raise InvalidInput("Templates are sent on WhatsApp inboxes only.", code="template_not_supported")
+        return {**payload, "template": template_clean(payload["template"])}
+    if window is None:
+        return payload
+    age = now - conversation.last_inbound_at if conversation.last_inbound_at else None
+    if age is not None and age <= window.free:
+        return payload
+    if window.human_agent is None:
+        raise WindowClosed()
+    if age is not None and age <= window.human_agent:
+        return {**payload, "tag": "HUMAN_AGENT"}
+    raise WindowClosed("Messenger and Instagram take an associate's answer only within 7 days of her last message.")
+
+
 def message_send(*, actor: Actor, conversation: Conversation, body: str, purpose: str = "service",
-                 payload: dict | None = None) -> Message:  # fmt: skip
+                 payload: dict | None = None, attachment_ids: list[int] | None = None) -> Message:  # fmt: skip
     """An associate's answer, queued for delivery. Marketing needs her consent for this channel
-    (the one check, `consent_allows`); on WhatsApp, free text only within 24 h of her last message."""
+    (the one check, `consent_allows`); on WhatsApp, free text only within 24 h of her last message.
+    `payload` is a card made by inbox.rich (never the caller's raw JSON) or a WhatsApp template
+    {"template": {name, language, variables}} (allowed outside the window); `attachment_ids` are
+    this conversation's uploads (inbox.attachments) — with either, the words may be empty."""
+    from omnipresence.inbox.attachments import attachments_claim
+
     actor.require("clients.edit")
-    text = _clean_body(body, MAX_BODY)
+    attachments = attachments_claim(conversation=conversation, ids=attachment_ids) if attachment_ids else []
+    text = _clean_body(body, MAX_BODY, allow_empty=bool(payload or attachments))
     if purpose not in Message.Purpose.values:
         raise InvalidInput(f"purpose is {' or '.join(Message.Purpose.values)}.", code="invalid_purpose")
     inbox = conversation.inbox
@@ -215,14 +289,17 @@ def message_send(*, actor: Actor, conversation: Conversation, body: str, purpose
         if consent is None or not consent_allows(client=conversation.client, purpose=consent):
             raise ConsentRequired()
     now = timezone.now()
-    if inbox.kind == Inbox.Kind.WHATSAPP and (
-        conversation.last_inbound_at is None or now - conversation.last_inbound_at > WHATSAPP_WINDOW
-    ):
-        raise WindowClosed()
+    payload = reply_context(conversation=conversation, payload=_reply_window(conversation, payload or {}, now))
     with transaction.atomic():
         locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        payload = dict(payload or {})
+        if attachments:
+            payload["attachments"] = [
+                {"id": a.pk, "url": f"/inbox/media/{a.token}{a.extension}", "content_type": a.content_type}
+                for a in attachments
+            ]
         message = _queue(locked, body=text, purpose=purpose, author=actor.user, author_label=actor.label,
-                         payload=payload)  # fmt: skip
+                         payload=payload, attachments=attachments)  # fmt: skip
         changes = {"last_message_at": now, "waiting_since": None, "unread": 0}
         if locked.first_response_at is None and locked.last_inbound_at is not None:
             changes["first_response_at"] = now
@@ -255,13 +332,16 @@ def outbox_deliver(item_id: int) -> str:
     item = OutboxItem.objects.select_related("message__conversation__inbox__boutique").get(pk=item_id)
     message = item.message
     conversation = message.conversation
+    from omnipresence.inbox.rich import outbound_text
+
     try:
         provider_id = adapter_for(conversation.inbox).send(
-            inbox=conversation.inbox, to=conversation.contact, body=message.body, payload=message.payload,
+            inbox=conversation.inbox, to=conversation.contact, payload=message.payload,
+            body=outbound_text(message, conversation.inbox.boutique),
             idempotency_key=f"msg-{message.pk}",
         )  # fmt: skip
     except ProviderFailed as error:
-        give_up = item.attempts >= MAX_ATTEMPTS
+        give_up = item.attempts >= MAX_ATTEMPTS or error.permanent
         OutboxItem.objects.filter(pk=item.pk).update(
             last_error=str(error)[:300], next_attempt_at=timezone.now() + _backoff(item.attempts),
             given_up_at=timezone.now() if give_up else None,
@@ -343,6 +423,9 @@ def conversation_read(*, actor: Actor, conversation: Conversation) -> None:
     Conversation.objects.filter(pk=conversation.pk).update(unread=0)
     conversation.unread = 0
     realtime.conversation_changed(conversation)
+    # The web chat widget shows her messages as read (inbox.widget_consumer forwards `read`).
+    read = {"kind": "read", "conversation_id": conversation.pk}
+    realtime.emit([realtime.conversation_group(conversation.pk)], read)
 
 
 def wake_snoozed() -> int:
@@ -384,7 +467,14 @@ def privacy_erase(*, client: Client) -> dict:
     messages = Message.objects.filter(conversation__in=conversations)
     keys = [f"msg-{pk}" for pk in messages.values_list("pk", flat=True)]
     deliveries, _ = LocalDelivery.objects.filter(idempotency_key__in=keys).delete()
+    from omnipresence.inbox.models import Attachment
+
+    files = list(Attachment.objects.filter(conversation__in=conversations))
+    for attachment in files:  # her photos and videos go, file and row
+        attachment.file.delete(save=False)
+    Attachment.objects.filter(pk__in=[a.pk for a in files]).delete()
     changed = messages.update(body="", payload={}, author_label="", error="")
     conversations.update(contact="", subject="", tags=[])
-    return {"inbox_message": changed, "inbox_localdelivery": deliveries, "inbox_conversation": conversations.count()}
+    return {"inbox_message": changed, "inbox_localdelivery": deliveries, "inbox_conversation": conversations.count(),
+            "inbox_attachment": len(files)}  # fmt: skip
 

@@ -518,7 +518,10 @@ def _shelf_found(actor: Actor, cart: Cart, short: list[dict], lines: list[CartLi
 def _checkout(actor: Actor, cart: Cart, key: str, payment_due_at: datetime | None, shelf_override: bool = False) -> Order:
     with transaction.atomic():
         # The cart row lock serialises checkouts of one cart (SQLite: the IMMEDIATE transaction does).
-        locked = Cart.objects.select_for_update().select_related("boutique").get(pk=cart.pk)
+        # Only the cart's row: locking the joined boutique row too serialised every checkout of the
+        # boutique and deadlocked against holds, whose deferred foreign-key checks take a key-share
+        # lock on the boutique at commit while they hold a stock row (live/tests/test_concurrency.py).
+        locked = Cart.objects.select_for_update(of=("self",)).select_related("boutique").get(pk=cart.pk)
         existing = _existing_order(locked, key)
         if existing is not None:
             return existing

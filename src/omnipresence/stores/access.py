@@ -17,7 +17,8 @@ from omnipresence.stores.models import ApiToken, Boutique, StaffMember
 # What each role may do. Tokens carry scopes instead (SCOPE_PERMISSIONS).
 ASSOCIATE_PERMISSIONS = frozenset(
     {"catalog.view", "inventory.view", "inventory.hold", "inventory.receive", "staff.view", "clients.view",
-     "clients.edit"}
+     "clients.edit", "appointments.book",
+     "live.host", "live.moderate"}  # host one's own live events; hide, ban, slow mode in any event's chat
 )
 MANAGER_PERMISSIONS = ASSOCIATE_PERMISSIONS | {
     "catalog.edit",
@@ -33,6 +34,8 @@ MANAGER_PERMISSIONS = ASSOCIATE_PERMISSIONS | {
     "tasks.assign",  # give tasks to others or a shop's team; hand a departing associate's clients over
     "inbox.manage",  # set up inboxes (a WhatsApp number, an email address, the web chat)
     "attribution.view_all",  # every associate's credited sales, not only one's own
+    "appointments.manage",  # appointment types, their calendars, everyone's working hours and appointments
+    "live.manage",  # every live event, whoever hosts it; name another associate as host
 }
 OWNER_PERMISSIONS = MANAGER_PERMISSIONS | {"tokens.manage", "staff.manage", "boutique.edit"}
 ROLE_PERMISSIONS = {
@@ -60,6 +63,9 @@ SCOPE_PERMISSIONS = {
     "privacy:write": {"clients.view", "clients.privacy", "clients.audit"},
     "reports:read": {"attribution.view_all"},
     "inbox:write": {"clients.view", "clients.edit", "inbox.manage"},
+    "appointments:write": {"appointments.book", "appointments.manage", "clients.view", "clients.edit",
+                           "inventory.hold"},
+    "live:write": {"live.host", "live.moderate", "live.manage"},
 }
 ALL_SCOPES = tuple(SCOPE_PERMISSIONS)
 TOKEN_PREFIX = "omni_"

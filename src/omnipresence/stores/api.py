@@ -102,7 +102,8 @@ class LocationOut(Schema):
 LocationKind = Literal["shop", "warehouse"]  # Location.Kind (an inline enum: two "Kind" enums clashed)
 Scope = Literal[
     "catalog:read", "catalog:write", "inventory:read", "inventory:write", "locations:write", "payments:write",
-    "clients:read", "clients:write", "privacy:write", "reports:read", "inbox:write",
+    "clients:read", "clients:write", "privacy:write", "reports:read", "inbox:write", "appointments:write",
+    "live:write",
 ]  # ALL_SCOPES
 
 

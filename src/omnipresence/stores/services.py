@@ -20,7 +20,7 @@ from omnipresence.stores.access import (
 from omnipresence.stores.models import ApiToken, Boutique, HoursException, Location, OpeningHours, StaffMember
 
 # Top-level paths the storefront shares with the boutiques' own (/<slug>/).
-RESERVED_SLUGS = frozenset({"admin", "api", "console", "i18n", "media", "static", "ws", "login", "logout", "search", "pay"})
+RESERVED_SLUGS = frozenset({"admin", "api", "console", "i18n", "media", "static", "ws", "login", "logout", "search", "pay", "chat", "inbox", "account"})
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,59}$")
 
 

@@ -32,7 +32,7 @@ PREFIX = "/api/v1"
 # and optionally PUBLIC, the operations of theirs anyone may call.
 SWEEP_APPS = (
     "orders", "payments", "fulfilment", "returns", "clients",
-    "accounts", "privacy", "clienteling", "shares", "visits", "attribution", "inbox",
+    "accounts", "privacy", "clienteling", "shares", "visits", "attribution", "inbox", "appointments", "live",
 )  # fmt: skip
 
 

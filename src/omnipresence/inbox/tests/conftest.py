@@ -7,6 +7,7 @@ from omnipresence.clients import services as clients
 from omnipresence.inbox import services
 from omnipresence.inbox.webhooks import local_sign
 from omnipresence.stores.access import actor_for_user
+from omnipresence.testing.browser import *  # noqa: F403 - fixtures for the browser tests
 
 
 @pytest.fixture

@@ -12,6 +12,13 @@ def test_the_demo_opens_conversations_once(world_a, manager_a, django_capture_on
     assert seed_inbox(boutique, log=lambda *_: None) == 0
     assert Conversation.objects.count() == 2
     assert Conversation.objects.filter(client=sibyl, inbox__kind="whatsapp").exists()  # her phone joined her
-    answered = Message.objects.get(direction="out")
-    assert answered.status == "sent" and answered.conversation.status == "pending"
+    answer, photo, card = Message.objects.filter(direction="out").order_by("pk")
+    assert answer.status == "sent" and answer.conversation.status == "pending"
+    assert photo.attachments.get().content_type == "image/jpeg" and card.payload["type"] == "product"
+    assert {m.conversation_id for m in (answer, photo, card)} == {answer.conversation_id}
+    from omnipresence.inbox.models import CannedReply
+
+    assert sorted(CannedReply.objects.filter(boutique=boutique).values_list("shortcut", flat=True)) == [
+        "arrived", "aside", "thanks"
+    ]  # fmt: skip
     assert Conversation.objects.filter(status="open", waiting_since__isnull=False).count() == 1

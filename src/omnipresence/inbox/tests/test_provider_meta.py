@@ -1,0 +1,257 @@
+"""Messenger and Instagram DMs through Meta's webhooks and Send API, against a local fake of the
+Graph API: the handshake, signed webhooks stored once (echoes skipped), answers as RESPONSE within
+24 hours and HUMAN_AGENT up to 7 days, receipts, and Instagram mentions on a social inbox."""
+
+import json
+import time
+from datetime import timedelta
+
+import pytest
+from django.test import Client as HttpClient
+from django.utils import timezone
+
+from omnipresence.clients.models import Client, TimelineEvent
+from omnipresence.inbox import services
+from omnipresence.inbox.errors import InvalidConfig, WindowClosed
+from omnipresence.inbox.models import Conversation, Inbox, Message, OutboxItem
+from omnipresence.inbox.tests.fake_providers import hub_signature, providers_running
+
+PAGE_ID = "104857600000001"
+IG_USER_ID = "17841400000000001"
+PAGE_TOKEN = "EAAGpage-token"
+SECRET = "meta-app-secret"
+VERIFY = "meta-verify"
+CONFIG = {"page_id": PAGE_ID, "page_access_token": PAGE_TOKEN, "app_secret": SECRET, "verify_token": VERIFY}
+PSID = "6543210987654321"
+
+
+@pytest.fixture
+def fake(settings):
+    yield from providers_running(settings)
+
+
+@pytest.fixture
+def messenger(manager_actor, fake):
+    fake.pages[PAGE_ID] = PAGE_TOKEN
+    return services.inbox_create(actor=manager_actor, kind="messenger", name="Messenger", address=PAGE_ID,
+                                 provider="meta", config=CONFIG)  # fmt: skip
+
+
+@pytest.fixture
+def instagram(manager_actor, fake):
+    fake.pages[PAGE_ID] = PAGE_TOKEN
+    return services.inbox_create(actor=manager_actor, kind="instagram", name="Instagram DMs", address="@atelier",
+                                 provider="meta", config=CONFIG)  # fmt: skip
+
+
+@pytest.fixture
+def mentions(manager_actor, fake):
+    fake.instagram_accounts[IG_USER_ID] = PAGE_TOKEN
+    return services.inbox_create(actor=manager_actor, kind="social", name="Mentions", address="@atelier-mentions",
+                                 provider="meta", config={**CONFIG, "ig_user_id": IG_USER_ID})  # fmt: skip
+
+
+def dm(mid: str, body: str, *, sender=PSID, at_ms: int | None = None, **message) -> dict:
+    return {"sender": {"id": sender}, "recipient": {"id": PAGE_ID}, "timestamp": at_ms or int(time.time() * 1000),
+            "message": {"mid": mid, "text": body, **message}}  # fmt: skip
+
+
+def event(items: list[dict], *, obj="page", changes=None) -> dict:
+    entry = {"id": PAGE_ID if obj == "page" else IG_USER_ID, "time": int(time.time() * 1000)}
+    if items:
+        entry["messaging"] = items
+    if changes:
+        entry["changes"] = changes
+    return {"object": obj, "entry": [entry]}
+
+
+def post(inbox_id: int, body, *, signature: str | None = None):
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    header = hub_signature(SECRET, raw) if signature is None else signature
+    return HttpClient().post(f"/api/v1/webhooks/meta/{inbox_id}", raw, content_type="application/json",
+                             headers={"X-Hub-Signature-256": header})  # fmt: skip
+
+
+def _conversation(inbox, *, hours_ago: float = 1) -> Conversation:
+    at_ms = int((time.time() - hours_ago * 3600) * 1000)
+    post(inbox.pk, event([dm(f"m_in{at_ms}", "Is the coat in a 38?", at_ms=at_ms)],
+                         obj="page" if inbox.kind == "messenger" else "instagram"))  # fmt: skip
+    return Conversation.objects.get(inbox=inbox)
+
+
+def test_the_handshake_needs_the_verify_token(messenger):
+    url = f"/api/v1/webhooks/meta/{messenger.pk}"
+    right = HttpClient().get(url, {"hub.mode": "subscribe", "hub.verify_token": VERIFY, "hub.challenge": "42"})
+    wrong = HttpClient().get(url, {"hub.mode": "subscribe", "hub.verify_token": "x", "hub.challenge": "42"})
+    no_challenge = HttpClient().get(url, {"hub.mode": "subscribe", "hub.verify_token": VERIFY})
+    assert (right.status_code, right.content) == (200, b"42")
+    assert [r.status_code for r in (wrong, no_challenge)] == [403, 403]
+    assert wrong.json()["code"] == "verification_failed"
+
+
+def test_a_messenger_dm_is_stored_once_with_her_scoped_id(messenger):
+    body = event([dm("m_AAA1", "Hello from Messenger")])
+    first, again = post(messenger.pk, body), post(messenger.pk, body)
+    assert (first.json()["stored"], again.json()["duplicate"]) == (1, 1)
+    message = Message.objects.get()
+    assert (message.body, message.provider_message_id, message.conversation.contact) == (
+        "Hello from Messenger", "m_AAA1", PSID
+    )  # fmt: skip
+    assert [(i.kind, i.value) for i in message.conversation.client.identities.all()] == [("facebook", PSID)]
+
+
+def test_an_instagram_dm_finds_her_by_instagram_id(instagram):
+    post(instagram.pk, event([dm("aWdfZAG1", "Love the coat")], obj="instagram"))
+    client = Client.objects.get()
+    assert [(i.kind, i.value) for i in client.identities.all()] == [("instagram", PSID)]
+
+
+def test_echoes_and_other_objects_are_skipped(messenger, instagram):
+    echo = post(messenger.pk, event([dm("m_echo", "Our own answer", is_echo=True)]))
+    from_page = post(messenger.pk, event([dm("m_page", "Also ours", sender=PAGE_ID)]))
+    wrong_object = post(messenger.pk, event([dm("m_ig", "Instagram's")], obj="instagram"))
+    assert [r.json()["ignored"] for r in (echo, from_page, wrong_object)] == [1, 1, 1]
+    assert not Message.objects.exists()
+
+
+def test_bad_signatures_unknown_inboxes_and_bad_bodies(messenger, sms):
+    body = event([dm("m_x", "Hi")])
+    assert post(messenger.pk, body, signature="sha256=" + "f" * 64).status_code == 401
+    assert post(messenger.pk, body, signature="").status_code == 401
+    assert post(messenger.pk + 999, body).status_code == 401
+    assert post(sms.pk, body).status_code == 401
+    broken = post(messenger.pk, b'{"object": "page", ')
+    assert (broken.status_code, broken.json()["code"]) == (400, "malformed_request")
+    assert not Message.objects.exists()
+
+
+def test_an_answer_within_24_hours_is_a_response(messenger, associate_actor, fake, django_capture_on_commit_callbacks):
+    conversation = _conversation(messenger)
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = services.message_send(actor=associate_actor, conversation=conversation, body="Yes, a 38.")
+    [request] = fake.requests
+    assert (request.method, request.path, request.header("Authorization")) == (
+        "POST", f"/v21.0/{PAGE_ID}/messages", f"Bearer {PAGE_TOKEN}"
+    )  # fmt: skip
+    assert request.json() == {"recipient": {"id": PSID}, "messaging_type": "RESPONSE", "message": {"text": "Yes, a 38."}}
+    answer.refresh_from_db()
+    assert (answer.status, answer.provider_message_id) == ("sent", fake.sent[0]["id"])
+
+
+def test_after_24_hours_a_human_agent_answers_for_7_days_then_nothing(instagram, associate_actor, fake,
+                                                                      django_capture_on_commit_callbacks):  # fmt: skip
+    conversation = _conversation(instagram, hours_ago=3 * 24)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.message_send(actor=associate_actor, conversation=conversation, body="Still thinking of it?")
+    assert fake.requests[0].json() == {"recipient": {"id": PSID}, "messaging_type": "MESSAGE_TAG",
+                                       "tag": "HUMAN_AGENT", "message": {"text": "Still thinking of it?"}}  # fmt: skip
+    Conversation.objects.filter(pk=conversation.pk).update(last_inbound_at=timezone.now() - timedelta(days=7, minutes=1))
+    conversation.refresh_from_db()
+    with pytest.raises(WindowClosed) as closed:
+        services.message_send(actor=associate_actor, conversation=conversation, body="Hello?")
+    assert "7 days" in closed.value.message
+    assert Message.objects.filter(direction="out").count() == 1 and len(fake.requests) == 1
+
+
+def test_a_500_is_retried_once_more_and_sent(messenger, associate_actor, fake, django_capture_on_commit_callbacks):
+    conversation = _conversation(messenger)
+    fake.fail_next(1)
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = services.message_send(actor=associate_actor, conversation=conversation, body="Yes.")
+    item = OutboxItem.objects.get(message=answer)
+    assert "Meta answered 500" in item.last_error
+    OutboxItem.objects.filter(pk=item.pk).update(next_attempt_at=timezone.now())
+    assert services.outbox_deliver(item.pk) == "sent"
+    assert len(fake.sent) == 1
+
+
+def test_delivery_and_read_receipts(messenger, instagram, associate_actor, fake, django_capture_on_commit_callbacks):
+    conversation = _conversation(messenger)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.message_send(actor=associate_actor, conversation=conversation, body="One")
+        second = services.message_send(actor=associate_actor, conversation=conversation, body="Two")
+    mids = [m["id"] for m in fake.sent]
+    post(messenger.pk, event([{"sender": {"id": PSID}, "recipient": {"id": PAGE_ID}, "timestamp": 1,
+                               "delivery": {"mids": mids[:1], "watermark": int(time.time() * 1000)}}]))  # fmt: skip
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, second.status) == ("delivered", "sent")
+    post(messenger.pk, event([{"sender": {"id": PSID}, "recipient": {"id": PAGE_ID}, "timestamp": 1,
+                               "read": {"watermark": int(time.time() * 1000) + 1000}}]))  # fmt: skip
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, second.status) == ("read", "read")  # Messenger reads up to a watermark
+
+    ig_conversation = _conversation(instagram)
+    with django_capture_on_commit_callbacks(execute=True):
+        ig_answer = services.message_send(actor=associate_actor, conversation=ig_conversation, body="Hi")
+    post(instagram.pk, event([{"sender": {"id": PSID}, "recipient": {"id": IG_USER_ID}, "timestamp": 1,
+                               "read": {"mid": fake.sent[-1]["id"]}}], obj="instagram"))  # fmt: skip
+    ig_answer.refresh_from_db()
+    assert ig_answer.status == "read"  # Instagram names the message
+
+
+# --- Instagram mentions on a social inbox --------------------------------------------------------
+
+
+def _mention_change(comment_id="17895695668004550", media_id="17918195224117851") -> dict:
+    return {"field": "mentions", "value": {"comment_id": comment_id, "media_id": media_id}}
+
+
+def test_an_instagram_mention_is_fetched_stored_once_and_on_her_timeline(mentions, fake):
+    fake.comments["17895695668004550"] = {
+        "_owner": IG_USER_ID, "id": "17895695668004550", "text": "@atelier that blue coat!!", "username": "sibylvane",
+        "timestamp": "2026-11-03T10:00:00+0000",
+        "media": {"id": "17918195224117851", "permalink": "https://www.instagram.com/p/C0ffee/"},
+    }  # fmt: skip
+    body = event([], obj="instagram", changes=[_mention_change()])
+    first, again = post(mentions.pk, body), post(mentions.pk, body)
+    assert (first.json()["stored"], again.json()["duplicate"]) == (1, 1)
+    lookups = [r for r in fake.requests if r.method == "GET"]
+    assert len(lookups) == 1  # a replay is not fetched again
+    assert lookups[0].path == f"/v21.0/{IG_USER_ID}"
+    assert lookups[0].query["fields"] == ("mentioned_comment.comment_id(17895695668004550)"
+                                          "{id,text,username,timestamp,media{id,permalink}}")  # fmt: skip
+    message = Message.objects.get()
+    assert (message.body, message.provider_message_id) == ("@atelier that blue coat!!", "instagram:17895695668004550")
+    assert message.payload["mention"] == {"network": "instagram", "url": "https://www.instagram.com/p/C0ffee/",
+                                          "id": "17895695668004550", "comment_id": "17895695668004550",
+                                          "media_id": "17918195224117851"}  # fmt: skip
+    client = message.conversation.client
+    assert [(i.kind, i.value) for i in client.identities.all()] == [("instagram", "sibylvane")]
+    assert TimelineEvent.objects.filter(client=client, kind="mention", ref_id=message.pk).count() == 1
+
+
+def test_a_mention_meta_cannot_show_us_now_is_a_503_to_retry(mentions, fake):
+    fake.comments["17895695668004550"] = {"_owner": IG_USER_ID, "id": "17895695668004550", "text": "@atelier hi",
+                                          "username": "sibylvane", "media": {"id": "1", "permalink": ""}}  # fmt: skip
+    fake.fail_next(1)
+    body = event([], obj="instagram", changes=[_mention_change()])
+    failed = post(mentions.pk, body)
+    assert (failed.status_code, failed.json()["code"]) == (503, "provider_unavailable")
+    assert not Message.objects.exists()
+    assert post(mentions.pk, body).json()["stored"] == 1  # Meta's retry
+
+
+def test_a_mention_is_answered_under_her_comment(mentions, associate_actor, fake, django_capture_on_commit_callbacks):
+    fake.comments["17895695668004550"] = {"_owner": IG_USER_ID, "id": "17895695668004550", "text": "@atelier 38?",
+                                          "username": "sibylvane", "media": {"id": "1", "permalink": ""}}  # fmt: skip
+    post(mentions.pk, event([], obj="instagram", changes=[_mention_change()]))
+    conversation = Conversation.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = services.message_send(actor=associate_actor, conversation=conversation, body="Yes! DM us.")
+    reply = fake.requests[-1]
+    assert (reply.method, reply.path, reply.json()) == (
+        "POST", "/v21.0/17895695668004550/replies", {"message": "Yes! DM us."}
+    )  # fmt: skip
+    answer.refresh_from_db()
+    assert answer.status == "sent" and answer.payload["reply_to_comment"] == "17895695668004550"
+
+
+def test_meta_inboxes_need_their_config(manager_actor):
+    with pytest.raises(InvalidConfig) as social:
+        services.inbox_create(actor=manager_actor, kind="social", name="Mentions", provider="meta", config=CONFIG)
+    with pytest.raises(InvalidConfig) as sms:
+        services.inbox_create(actor=manager_actor, kind="sms", name="SMS", provider="meta", config=CONFIG)
+    assert social.value.details == {"missing": ["ig_user_id"]} and sms.value.code == "provider_kind_mismatch"
+    assert not Inbox.objects.exists()
