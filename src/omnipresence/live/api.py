@@ -32,7 +32,7 @@ from omnipresence.core.api import (
 )
 from omnipresence.live import selectors, services, shopping, viewers
 from omnipresence.live.errors import EventWrongState, ViewerTokenInvalid
-from omnipresence.live.models import LiveEvent, LiveReservation
+from omnipresence.live.models import LiveChatter, LiveEvent, LiveReservation
 from omnipresence.orders.models import CartLine, Order
 from omnipresence.orders.selectors import access_associate
 from omnipresence.stores.access import boutique_by_slug
@@ -429,8 +429,6 @@ def live_event_messages(request, slug: SLUG, event_id: ID, after: AFTER = 0):
     actor.require(services.MODERATE)
     messages = selectors.chat_list(event=event, after_id=after, with_hidden=True)
     chatters = {m.chatter_id for m in messages if m.chatter_id}
-    from omnipresence.live.models import LiveChatter
-
     banned = set(LiveChatter.objects.filter(pk__in=chatters, banned_at__isnull=False).values_list("pk", flat=True))
     return [{**selectors.message_data(m), "hidden": m.hidden_at is not None,
              "viewer_banned": (m.chatter_id in banned) if m.chatter_id else None} for m in messages]  # fmt: skip
