@@ -9,6 +9,15 @@ from django.conf import settings
 from omnipresence.core.layers import InMemoryChannelLayer
 
 
+def run_in_thread(coroutine_function):
+    """asyncio.run in a thread of its own: the browser tests leave an event loop running in this
+    one (Playwright's sync API), where asyncio.run refuses to start."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine_function()).result()
+
+
 def test_the_shipped_single_process_layer_is_ours():
     assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "omnipresence.core.layers.InMemoryChannelLayer"
 
@@ -37,7 +46,7 @@ def test_every_member_of_a_1200_group_gets_every_event_in_order():
         await asyncio.gather(*tasks, return_exceptions=True)
         return received
 
-    received = asyncio.run(run())
+    received = run_in_thread(run)
     assert all(r == list(range(150)) for r in received)
 
 
@@ -54,7 +63,7 @@ def test_each_member_gets_its_own_copy_and_others_are_not_sent_to():
         two = await layer.receive(second)
         return event, one, two, outsider in layer.channels
 
-    event, one, two, outsider_has_queue = asyncio.run(run())
+    event, one, two, outsider_has_queue = run_in_thread(run)
     assert two == {"type": "inbox.event", "event": {"kind": "message", "tags": ["a"]}}
     assert event["event"]["tags"] == ["a"] and one is not two
     assert not outsider_has_queue
@@ -71,6 +80,6 @@ def test_a_member_capacity_messages_behind_misses_the_next_ones():
         assert ours.channels.get(channel) is None  # nothing more queued: seq 3 and 4 were missed
         return got, InMemoryChannelLayer().capacity, ChannelsInMemoryChannelLayer().capacity
 
-    got, our_default, channels_default = asyncio.run(run())
+    got, our_default, channels_default = run_in_thread(run)
     assert got == [0, 1, 2]
     assert (our_default, channels_default) == (1000, 100)
