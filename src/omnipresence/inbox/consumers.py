@@ -23,6 +23,7 @@ TYPING_INTERVAL = 1.0  # seconds between two relayed typing events of one conver
 PING_INTERVAL = 5.0  # heartbeats closer together than this are answered but not written down
 MAX_FRAME = 4096  # characters; the associate only ever sends small control frames
 TYPING_MEMORY = 256  # conversations whose last typing time the socket remembers
+MAX_ID = 2**62  # as the API's ids: larger numbers do not fit the database's integers
 
 
 def _agent_seen(actor: Actor) -> None:
@@ -74,10 +75,10 @@ class StaffInboxConsumer(AsyncJsonWebsocketConsumer):
     async def dispatch(self, message):
         if message["type"] == "inbox.event":
             # Channels closes stale database connections before every handler, one hop to its
-            # database thread per message: for a group of 1,000 sockets that was 1,000 hops per
-            # event and capped the fan-out at ~1k deliveries/s (bench/inbox_fanout.py). Forwarding
-            # an event touches no database; the handlers that do go through database_sync_to_async,
-            # which closes stale connections itself.
+            # database thread per message: for a group of 1,000 sockets, 1,000 hops per event,
+            # which held the fan-out to ~1k deliveries/s (bench/inbox_fanout.py; docs/inbox.md).
+            # Forwarding an event touches no database; the handlers that do go through
+            # database_sync_to_async, which closes stale connections itself.
             await self.inbox_event(message)
             return
         await super().dispatch(message)
@@ -96,7 +97,7 @@ class StaffInboxConsumer(AsyncJsonWebsocketConsumer):
             return
         try:
             content = json.loads(text_data)
-        except ValueError:
+        except (ValueError, RecursionError):
             await self._error("invalid_json", _("This frame is not JSON."))
             return
         if not isinstance(content, dict):
@@ -110,7 +111,7 @@ class StaffInboxConsumer(AsyncJsonWebsocketConsumer):
             await self._ping()
         elif kind in ("typing", "read"):
             conversation_id = content.get("conversation_id")
-            if type(conversation_id) is not int or conversation_id <= 0:
+            if type(conversation_id) is not int or not 0 < conversation_id <= MAX_ID:
                 await self._error(
                     "invalid_conversation_id", _("conversation_id must be a positive whole number.")
                 )

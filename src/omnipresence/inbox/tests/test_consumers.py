@@ -293,6 +293,7 @@ def test_bad_frames_get_error_frames_and_the_socket_stays_open(world_a, associat
                       json.dumps({"type": "typing", "conversation_id": "5"}),
                       json.dumps({"type": "typing", "conversation_id": True}),
                       json.dumps({"type": "read"}), json.dumps({"type": "read", "conversation_id": -3}),
+                      json.dumps({"type": "read", "conversation_id": 10**30}),
                       json.dumps({"type": "read", "conversation_id": 99999}),
                       json.dumps({"type": "typing", "x": "y" * 5000})]:  # fmt: skip
             await communicator.send_to(text_data=frame)
@@ -305,11 +306,11 @@ def test_bad_frames_get_error_frames_and_the_socket_stays_open(world_a, associat
         return answers, pong
 
     answers, pong = run_async(run)
-    assert [a["kind"] for a in answers] == ["error"] * 12
+    assert [a["kind"] for a in answers] == ["error"] * 13
     assert [a["code"] for a in answers] == [
         "invalid_json", "invalid_frame", "invalid_frame", "unknown_type", "unknown_type",
         "invalid_conversation_id", "invalid_conversation_id", "invalid_conversation_id", "invalid_conversation_id",
-        "conversation_not_found", "frame_too_large", "invalid_frame",
+        "invalid_conversation_id", "conversation_not_found", "frame_too_large", "invalid_frame",
     ]  # fmt: skip
     assert all(isinstance(a["message"], str) and a["message"] for a in answers)
     assert pong == {"kind": "pong"}
