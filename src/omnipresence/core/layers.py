@@ -45,6 +45,10 @@ class InMemoryChannelLayer(ChannelsInMemoryChannelLayer):
             self._swept_at = now
             super()._clean_expired()
 
+    async def receive(self, channel):
+        self._home = asyncio.get_running_loop()  # the sockets' loop (one per server process)
+        return await super().receive(channel)
+
     async def group_send(self, group, message):
         assert isinstance(message, dict), "Message is not a dict"
         self.require_valid_group_name(group)
@@ -53,10 +57,19 @@ class InMemoryChannelLayer(ChannelsInMemoryChannelLayer):
         if members:
             copy = _copier(message)
             expires = time.time() + self.expiry
-            for channel in members:
-                queue = self.channels.setdefault(channel, asyncio.Queue(maxsize=self.get_capacity(channel)))
-                try:
-                    queue.put_nowait((expires, copy()))
-                except asyncio.QueueFull:
-                    pass  # as channels' layer: a member `capacity` messages behind misses this one
+            home = getattr(self, "_home", None)
+            if home is not None and home is not asyncio.get_running_loop() and home.is_running():
+                # Sent from another thread's loop (a task thread, a sync caller): asyncio queues are
+                # not thread-safe, so the sockets' own loop fills them, and wakes up to do it.
+                home.call_soon_threadsafe(self._fill, members, copy, expires)
+            else:
+                self._fill(members, copy, expires)
         await asyncio.sleep(0)  # let the members run before the next send, as channels' tasks did
+
+    def _fill(self, members, copy, expires):
+        for channel in members:
+            queue = self.channels.setdefault(channel, asyncio.Queue(maxsize=self.get_capacity(channel)))
+            try:
+                queue.put_nowait((expires, copy()))
+            except asyncio.QueueFull:
+                pass  # as channels' layer: a member `capacity` messages behind misses this one

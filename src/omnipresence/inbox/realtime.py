@@ -13,9 +13,9 @@ Every event is `{"type": "inbox.event", "event": {"kind": ..., ...}}`; consumers
 
 import logging
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import transaction
+
+from omnipresence.core.events import group_send_now
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +32,8 @@ def send_now(group: str, event: dict) -> None:
     """Send one event to a group at once (callers are already after commit, or outside a
     transaction). A channel layer that is down loses the live event, never the message: the
     page reloads the thread from the database."""
-    layer = get_channel_layer()
-    if layer is None:
-        return
     try:
-        async_to_sync(layer.group_send)(group, {"type": "inbox.event", "event": event})
+        group_send_now(group, {"type": "inbox.event", "event": event})
     except Exception:  # Redis down or full: the data is safe in the database
         log.warning("inbox realtime: could not send %s to %s", event.get("kind"), group, exc_info=True)
 

@@ -83,3 +83,36 @@ def test_a_member_capacity_messages_behind_misses_the_next_ones():
     got, our_default, channels_default = run_in_thread(run)
     assert got == [0, 1, 2]
     assert (our_default, channels_default) == (1000, 100)
+
+
+def test_a_send_from_another_threads_loop_wakes_the_sockets_loop():
+    """A task thread or a sync caller sends with a loop of its own; the member waits on the server's
+    loop, which has nothing else to do. asyncio queues are not thread-safe: filled from the other
+    thread, the waiting loop would never wake."""
+    import threading
+    from concurrent.futures import Future
+
+    layer = InMemoryChannelLayer()
+    got: Future = Future()
+    home = asyncio.new_event_loop()
+    ready = threading.Event()
+
+    async def member():
+        channel = await layer.new_channel()
+        await layer.group_add("g", channel)
+        receiving = asyncio.ensure_future(layer.receive(channel))
+        await asyncio.sleep(0)  # receive() is now waiting on this loop
+        ready.set()
+        got.set_result(await receiving)
+
+    server = threading.Thread(target=lambda: home.run_until_complete(member()))
+    server.start()
+    try:
+        assert ready.wait(5)
+        run_in_thread(lambda: layer.group_send("g", {"type": "x", "seq": 7}))
+        assert got.result(timeout=5)["seq"] == 7
+    finally:
+        if not got.done():
+            home.call_soon_threadsafe(home.stop)
+        server.join(5)
+        home.close()

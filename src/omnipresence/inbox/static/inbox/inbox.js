@@ -181,6 +181,8 @@
       e.preventDefault();
       var data = new FormData(form);
       data.set("action", action);
+      var picker = form.querySelector("input[type=file]");
+      var sentText = box ? box.value : "", sentFiles = picker ? picker.files : null;
       var pane = form.closest(".pane");
       var old = pane.querySelector(".alert.error.js-error"); if (old) old.remove();
       if (submitter) submitter.disabled = true;
@@ -194,8 +196,10 @@
           }
           if (action === "canned") { box.value = res.body.text; box.focus(); return; }
           if (res.body.message) addMessage(res.body.message);
-          box.value = ""; var files = form.querySelector("input[type=file]"); if (files) files.value = "";
-          box.focus();
+          // Clear only what went out: words typed or photos picked while it was sending stay.
+          if (box && box.value === sentText) box.value = "";
+          if (picker && picker.files === sentFiles) picker.value = "";
+          if (box) box.focus();
         })
         .catch(function () { form.submit(); })
         .finally(function () { if (submitter) submitter.disabled = false; });
