@@ -159,7 +159,9 @@ def _agent_event(agent: AgentStatus) -> None:
     }})  # fmt: skip
 
 
-def _route_waiting_after_commit(boutique_id: int) -> None:
+def route_waiting_after_commit(boutique_id: int) -> None:
+    """Route the boutique's waiting conversations once the current transaction commits (someone came
+    online, raised her capacity, or resolved one)."""
     transaction.on_commit(lambda: routing_sweep(boutique_id=boutique_id, batch=MAX_CAPACITY))
 
 
@@ -200,7 +202,7 @@ def agent_status_set(*, actor: Actor, status: str, capacity: int | None = None, 
         agent.save(update_fields=["status", "capacity", "last_seen_at"])
         _agent_event(agent)
         if agent_online(agent, now=now) and (not was_online or agent.capacity > old_capacity):
-            _route_waiting_after_commit(actor.boutique.pk)
+            route_waiting_after_commit(actor.boutique.pk)
     return agent
 
 
@@ -228,7 +230,7 @@ def agent_seen(*, boutique_id: int, user_id: int) -> AgentStatus | None:
         agent.save(update_fields=["status", "last_seen_at"])
         if came_online:
             _agent_event(agent)
-            _route_waiting_after_commit(boutique_id)
+            route_waiting_after_commit(boutique_id)
     return agent
 
 

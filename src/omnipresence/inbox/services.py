@@ -35,6 +35,12 @@ log = logging.getLogger(__name__)
 
 MAX_BODY = 4000
 MAX_INBOUND_BODY = 20000
+# A sender writing more than this many messages in a minute to one conversation is a script or a
+# loop (an auto-responder answering ours): what comes beyond is still stored (nothing she wrote is
+# lost), but quietly — no alert, no routing, no away reply, no timeline entry each — and the thread
+# is tagged "flood" once. Webhooks keep answering 2xx: a refusal would only make providers retry.
+FLOOD_MESSAGES, FLOOD_SECONDS = 30, 60
+FLOOD_TAG = "flood"
 WHATSAPP_WINDOW = timedelta(hours=24)
 MAX_ATTEMPTS = 8
 LEASE = timedelta(minutes=2)
@@ -184,13 +190,17 @@ def inbound_receive(*, inbox: Inbox, sender: str, body: str, provider_message_id
                 conversation = Conversation.objects.create(
                     boutique_id=inbox.boutique_id, inbox=inbox, client=client, contact=contact, created_at=at,
                 )  # fmt: skip
+            flood = _flooding(conversation, at)
             message = Message.objects.create(
                 boutique_id=inbox.boutique_id, conversation=conversation, direction=Message.Direction.INBOUND,
                 # a web chat visitor's contact is a hash: nothing to show, the pages say "Web visitor"
                 author_label=client.display_name or ("" if inbox.kind == Inbox.Kind.WEBCHAT else contact),
-                body=text, payload=payload or {},
+                body=text, payload={**(payload or {}), **({"flood": True} if flood else {})},
                 provider_message_id=provider_message_id, status=Message.Status.RECEIVED, created_at=at,
             )  # fmt: skip
+            if flood:
+                _flood_mark(conversation, at)
+                return message, True
             Conversation.objects.filter(pk=conversation.pk).update(
                 unread=F("unread") + 1, last_message_at=at, last_inbound_at=at,
                 waiting_since=conversation.waiting_since or at, status=Conversation.Status.OPEN,
@@ -217,6 +227,25 @@ def inbound_receive(*, inbox: Inbox, sender: str, body: str, provider_message_id
         return Message.objects.get(boutique_id=inbox.boutique_id, direction=Message.Direction.INBOUND,
                                    provider_message_id=provider_message_id), False  # fmt: skip
     return message, True
+
+
+def _flooding(conversation: Conversation, at: datetime) -> bool:
+    if conversation.pk is None or conversation.created_at >= at:
+        return False
+    recent = Message.objects.filter(
+        conversation=conversation, direction=Message.Direction.INBOUND,
+        created_at__gt=at - timedelta(seconds=FLOOD_SECONDS), created_at__lte=at,
+    )  # fmt: skip
+    return recent[: FLOOD_MESSAGES].count() >= FLOOD_MESSAGES
+
+
+def _flood_mark(conversation: Conversation, at: datetime) -> None:
+    """The thread keeps its place in the list (last message time) and says it is flooding, once."""
+    Conversation.objects.filter(pk=conversation.pk).update(last_message_at=at, last_inbound_at=at)
+    if FLOOD_TAG not in (conversation.tags or []):
+        Conversation.objects.filter(pk=conversation.pk).update(tags=sorted({*(conversation.tags or []), FLOOD_TAG}))
+        conversation.refresh_from_db()
+        realtime.conversation_changed(conversation)
 
 
 def _withdraw_marketing(inbox: Inbox, conversation: Conversation, client: Client, text: str) -> None:
@@ -410,11 +439,17 @@ def conversation_update(*, actor: Actor, conversation: Conversation, status: str
         ):
             raise InvalidInput("Tags are up to 20 words of letters, digits, - and _.", code="invalid_tags")
         changes["tags"] = sorted(set(tags))
+    was_counted = conversation.assignee_id is not None and conversation.status in routing.ACTIVE
     if changes:
         Conversation.objects.filter(pk=conversation.pk).update(**changes)
     conversation.refresh_from_db()
     if changes:
         realtime.conversation_changed(conversation)
+        still_counted = conversation.assignee_id is not None and conversation.status in routing.ACTIVE
+        if was_counted and not still_counted:
+            # Resolved, snoozed or unassigned: a place under her capacity is free now, so the longest
+            # waiting conversation is routed after the commit, not at the next minute's sweep.
+            routing.route_waiting_after_commit(conversation.boutique_id)
     return conversation
 
 

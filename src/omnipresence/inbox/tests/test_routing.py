@@ -366,3 +366,27 @@ def test_routing_a_new_conversation_costs_a_bounded_number_of_queries(world_a, s
     Conversation.objects.filter(pk=conversation.pk).update(status="resolved")
     with django_assert_max_num_queries(40):
         assert arrive(sms, "+447911200001", "Again").assignee_id is not None
+
+
+def test_resolving_one_frees_her_place_and_the_longest_waiting_is_routed_at_once(
+    world_a, sms, associate_a, team, django_capture_on_commit_callbacks
+):
+    set_status(world_a, associate_a, "away")  # her own clients go to the team
+    set_status(world_a, team["bea"], capacity=1)
+    first = arrive(sms, "+447911200011")
+    assert first.assignee_id == team["bea"].pk
+    waiting = arrive(sms, "+447911200012", received_at=timezone.now() - timedelta(minutes=2))
+    later = arrive(sms, "+447911200013")
+    assert waiting.assignee_id is None and later.assignee_id is None  # she is at her limit of 1
+    bea = actor_of(world_a, team["bea"])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.conversation_update(actor=bea, conversation=first, status="resolved")
+    assert Conversation.objects.get(pk=waiting.pk).assignee_id == team["bea"].pk  # no sweep needed
+    assert Conversation.objects.get(pk=later.pk).assignee_id is None  # one place freed, one routed
+    with django_capture_on_commit_callbacks(execute=True):  # a tag changes nothing for capacity
+        services.conversation_update(actor=bea, conversation=Conversation.objects.get(pk=waiting.pk), tags=["vip"])
+    assert Conversation.objects.get(pk=later.pk).assignee_id is None
+    with django_capture_on_commit_callbacks(execute=True):  # handing one back frees the place too
+        services.conversation_update(actor=bea, conversation=Conversation.objects.get(pk=waiting.pk), assignee=None)
+    hers = Conversation.objects.filter(assignee=team["bea"], status__in=routing.ACTIVE)
+    assert hers.count() == 1  # her place was filled again at once, with the longest waiting
