@@ -70,7 +70,7 @@ def test_the_associate_answers_with_words_a_photo_and_a_card_live_on_her_phone(a
     page.get_by_role("button", name="Send", exact=True).click()
     expect(thread.locator(".msg.out")).to_have_count(1)
     expect(thread.locator(".msg.out .msg-status")).to_have_text("Sent")
-    assert page.get_by_label("Your answer").input_value() == ""
+    expect(page.get_by_label("Your answer")).to_have_value("")  # cleared once the send is answered
     assert LocalDelivery.objects.get().body == "Yes — in a 38, I can put it aside for you."
 
     photo = tmp_path / "snap.jpg"
