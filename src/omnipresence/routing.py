@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from omnipresence.appointments.consumers import RoomConsumer
 from omnipresence.inbox.consumers import StaffInboxConsumer
 from omnipresence.inbox.widget_consumer import WidgetConsumer
 from omnipresence.inventory.consumers import AvailabilityConsumer
@@ -14,4 +15,5 @@ websocket_urlpatterns = [
     path("ws/console/<slug:slug>/inbox/", StaffInboxConsumer.as_asgi()),  # the associate's inbox
     path("ws/chat/<str:key>/", WidgetConsumer.as_asgi()),  # the web chat widget (inbox.webchat)
     path("ws/live/<slug:slug>/<int:event_id>/", LiveConsumer.as_asgi()),  # live shopping (docs/live.md)
+    path("ws/appointments/<slug:slug>/room/<str:room>/", RoomConsumer.as_asgi()),  # the room's shared cart
 ]

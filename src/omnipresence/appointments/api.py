@@ -10,8 +10,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 from ninja import Query, Router, Status
 
-from omnipresence.appointments import invitations, links, selectors, services
-from omnipresence.appointments.errors import AppointmentNotActive, RoomClosed, RoomNotOpen
+from omnipresence.appointments import links, room, selectors, services
 from omnipresence.appointments.models import Appointment, AppointmentType, PullItem
 from omnipresence.appointments.schemas import (
     LINK,
@@ -236,20 +235,9 @@ def link_cancel(request, slug: SLUG, token: LINK, payload: CancelIn):
     return _public_out(_by_link(slug, token))
 
 
-def _join(appointment: Appointment, *, host: bool) -> dict:
-    now = timezone.now()
-    if appointment.status != Appointment.Status.BOOKED:
-        raise AppointmentNotActive(f"This appointment is {appointment.status}.")
-    if appointment.mode != AppointmentType.Mode.VIDEO:
-        raise InvalidInput("This appointment is not a video appointment.", code="not_video")
-    if now >= appointment.cap_ends_at:
-        raise RoomClosed(details={"cap_ends_at": appointment.cap_ends_at.isoformat()})
-    link = invitations.join_link(appointment, host=host)
-    if now < link.not_before:
-        raise RoomNotOpen(details={"opens_at": link.not_before.isoformat()})
-    return {"provider": link.provider, "room": link.room, "url": link.url, "token": link.token,
-            "not_before": link.not_before, "expires_at": link.expires_at, "starts_at": appointment.starts_at,
-            "ends_at": appointment.ends_at, "cap_ends_at": appointment.cap_ends_at}  # fmt: skip
+def _join(appointment: Appointment, *, host: bool, room_page: bool = False) -> dict:
+    """The provider's join link, or (`room_page`) the room page with the shared cart, for any appointment."""
+    return room.room_join(appointment, host=host, room_page=room_page)
 
 
 @router.get("/boutiques/{slug}/appointment-links/{token}/join", response={200: JoinOut, **PUBLIC})
@@ -257,6 +245,13 @@ def link_join(request, slug: SLUG, token: LINK):
     """Her way into the video room, from 10 minutes before the start until the hard cap (409
     room_not_open before, room_closed after). The room page counts down to `cap_ends_at`."""
     return _join(_by_link(slug, token), host=False)
+
+
+@router.get("/boutiques/{slug}/appointment-links/{token}/room", response={200: JoinOut, **PUBLIC})
+def link_room(request, slug: SLUG, token: LINK):
+    """Her way into the room page (the countdown and the shared cart), whatever the video provider:
+    the local provider's link format, in the same window as `join`."""
+    return _join(_by_link(slug, token), host=False, room_page=True)
 
 
 # --- staff: types and calendars --------------------------------------------------------------
@@ -498,3 +493,13 @@ def host_join(request, slug: SLUG, appointment_id: ID):
     appointment = selectors.access_appointment(actor, appointment_id)
     services.host_check(actor=actor, appointment=appointment)
     return _join(appointment, host=True)
+
+
+@router.post("/boutiques/{slug}/appointments/{appointment_id}/room", response={200: JoinOut, **ERRORS}, auth=AUTH)
+def host_room(request, slug: SLUG, appointment_id: ID):
+    """The associate's room page (the shared cart, "Send a pay link", "Finish"), whatever the video
+    provider; the same window and permissions as `join`."""
+    actor = request_actor(request, slug)
+    appointment = selectors.access_appointment(actor, appointment_id)
+    services.host_check(actor=actor, appointment=appointment)
+    return _join(appointment, host=True, room_page=True)

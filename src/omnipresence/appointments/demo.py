@@ -1,13 +1,14 @@
 """Demo appointments: at each boutique's first shop a 30-minute video consultation (with Sunday
 virtual hours, when the shop is closed or before it opens) and an in-store styling; the shop's
-associates' working hours; a few booked appointments, one of them with a pull list, and one that
-took place last week (with its follow-up task). Her link to the first one is printed."""
+associates' working hours; a few booked appointments, one of them with a pull list (its first piece
+in the room's shared cart), and one that took place last week (with its follow-up task). Her link
+to the first one is printed, and her room link."""
 
 from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
-from omnipresence.appointments import links, selectors, services
+from omnipresence.appointments import links, room, selectors, services
 from omnipresence.appointments.models import AppointmentType
 from omnipresence.clients.models import Client, Identity
 from omnipresence.core.errors import DomainError
@@ -22,6 +23,24 @@ SUNDAY = [(6, time(10), time(16))]
 def _first_slot(appointment_type, *, start: datetime, days: int, now: datetime, skip: int = 0):
     found = selectors.slots_for(appointment_type, start=start, end=start + timedelta(days=days), now=now)
     return found[skip] if len(found) > skip else None
+
+
+def _shared_cart(appointment, log) -> None:
+    """The first pull-list piece in the room's shared cart, put there by the associate as if the
+    room were open (the room checks its window against `now`); her room link is printed."""
+    item = appointment.pull_items.filter(removed_at__isnull=True).select_related("hold").order_by("pk").first()
+    if item is None:
+        return
+    host = room.room_link(appointment, host=True)
+    try:
+        entry, _ = room.room_enter(boutique=appointment.boutique, room=host.room, token=host.token,
+                                   now=appointment.starts_at)  # fmt: skip
+        room.room_cart_add(entry=entry, variant_ref=item.hold.variant_id, now=appointment.starts_at)
+    except DomainError as error:
+        log(f"  {appointment.boutique.name}: no shared cart ({error.code})")
+        return
+    log(f"  {appointment.boutique.name}: her room (shared cart), from 10 minutes before the start: "
+        f"{room.room_link(appointment, host=False).url}")
 
 
 def seed_appointments(boutique, log=print) -> int:
@@ -77,6 +96,7 @@ def seed_appointments(boutique, log=print) -> int:
                 services.pull_item_add(actor=actor, appointment=first, variant=row.variant)
             except DomainError:  # every unit already held by another seed: a shorter pull list
                 continue
+        _shared_cart(first, log)
     # One that took place a week ago, booked the week before: completed, with its follow-up task.
     then = now - timedelta(days=14)
     slot = _first_slot(video, start=now - timedelta(days=8), days=3, now=then)

@@ -142,6 +142,22 @@ def appointment_by_nonce(*, boutique: Boutique, appointment_id: int) -> Appointm
     return appointment_queryset(boutique=boutique).filter(pk=appointment_id).first()
 
 
+def type_associates(appointment_type: AppointmentType) -> list:
+    """The users who take this type (`eligible_associates`), by first name: her "with …" choice."""
+    from django.contrib.auth import get_user_model
+
+    ids = eligible_associates(appointment_type)
+    return list(get_user_model().objects.filter(pk__in=ids).order_by("first_name", "username", "pk"))
+
+
+def live_slot_hold(*, appointment_type: AppointmentType, token: str, now: datetime | None = None) -> SlotHold | None:
+    """Her slot hold of this type by its token, while it lasts (the booking page's form)."""
+    if not token:
+        return None
+    return (SlotHold.objects.filter(appointment_type=appointment_type, token=token,
+                                    expires_at__gt=now or timezone.now()).select_related("associate").first())  # fmt: skip
+
+
 # --- the calendar snapshot -------------------------------------------------------------------
 
 
@@ -276,3 +292,59 @@ def time_off_of(*, actor: Actor, associate) -> QuerySet[TimeOff]:
 def rule_list(*, actor: Actor) -> QuerySet[ScheduleRule]:
     actor.require(VIEW)
     return ScheduleRule.objects.filter(boutique=actor.boutique).select_related("location")
+
+
+# --- the console's calendar ------------------------------------------------------------------
+
+CALENDAR_LIMIT = 500
+
+
+def _calendar_filter(queryset: QuerySet[Appointment], *, associate_id: int | None, location_id: int | None):
+    if associate_id is not None:
+        queryset = queryset.filter(associate_id=associate_id)
+    if location_id is not None:
+        queryset = queryset.filter(location_id=location_id)
+    return queryset
+
+
+def calendar_appointments(
+    *, actor: Actor, start: datetime, end: datetime, associate_id: int | None = None, location_id: int | None = None,
+    include_cancelled: bool = False,
+) -> list[Appointment]:  # fmt: skip
+    """Appointments starting in [start, end) with their type, shop, associate and client: one
+    query, whatever their number (at most CALENDAR_LIMIT), soonest first."""
+    actor.require(VIEW)
+    queryset = appointment_queryset(boutique=actor.boutique).filter(starts_at__gte=start, starts_at__lt=end)
+    queryset = _calendar_filter(queryset, associate_id=associate_id, location_id=location_id)
+    if not include_cancelled:
+        queryset = queryset.exclude(status=Appointment.Status.CANCELLED)
+    return list(queryset.order_by("starts_at", "pk")[:CALENDAR_LIMIT])
+
+
+def next_booked(*, actor: Actor, after: datetime, associate_id: int | None = None,
+                location_id: int | None = None) -> Appointment | None:  # fmt: skip
+    """The first booked appointment from `after` on (for an empty day: "your next one is …")."""
+    actor.require(VIEW)
+    queryset = Appointment.objects.filter(boutique=actor.boutique, status=Appointment.Status.BOOKED,
+                                          starts_at__gte=after)  # fmt: skip
+    return _calendar_filter(queryset, associate_id=associate_id, location_id=location_id).order_by("starts_at", "pk").first()
+
+
+def calendar_associates(*, actor: Actor) -> list:
+    """The boutique's active staff (users), by name, for the calendar's associate filter."""
+    actor.require(VIEW)
+    members = (StaffMember.objects.filter(boutique=actor.boutique, is_active=True).select_related("user")
+               .order_by("user__first_name", "user__username"))  # fmt: skip
+    return [m.user for m in members]
+
+
+def follow_up_task(appointment: Appointment):
+    """The task a completion made for her associate (appointment_complete), if it is still there."""
+    from omnipresence.clienteling.models import Task
+
+    if appointment.completed_at is None:
+        return None
+    return (
+        Task.objects.filter(boutique_id=appointment.boutique_id, ref_kind="appointment", ref_id=appointment.pk)
+        .select_related("assignee").order_by("created_at", "pk").first()
+    )  # fmt: skip

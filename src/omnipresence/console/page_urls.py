@@ -26,6 +26,8 @@ urlpatterns = [
     path("<slug:slug>/tasks/", include("omnipresence.clienteling.console_urls")),
     path("<slug:slug>/lookbooks/", include("omnipresence.shares.console_urls")),
     path("<slug:slug>/inbox/", include("omnipresence.inbox.console_urls")),
+    path("<slug:slug>/appointments/", include("omnipresence.appointments.console_urls")),
+    path("<slug:slug>/live/", include("omnipresence.live.console_urls")),
     path("<slug:slug>/visits/", include("omnipresence.visits.console_urls")),
     path("<slug:slug>/attribution/", include("omnipresence.attribution.console_urls")),
     path("<slug:slug>/audit/", audit_views.audit_page, name="audit"),

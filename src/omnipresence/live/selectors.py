@@ -7,7 +7,7 @@ the API, the sockets and the realtime events share one shape. Text is sent as it
 markup; templates escape on their own.
 """
 
-from django.db.models import F, Prefetch, QuerySet, Value
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.html import escape
@@ -17,9 +17,17 @@ from omnipresence.core.errors import Forbidden, NotFound
 from omnipresence.inventory.models import Stock
 from omnipresence.inventory.selectors import held_subquery
 from omnipresence.live import streams
-from omnipresence.live.models import LiveEvent, LiveFeatured, LiveMessage, LivePin, LiveReservation
+from omnipresence.live.models import (
+    LiveChatter,
+    LiveEvent,
+    LiveFeatured,
+    LiveMessage,
+    LivePin,
+    LiveReservation,
+)
+from omnipresence.orders.models import CartLine, Order
 from omnipresence.stores.access import Actor
-from omnipresence.stores.models import Boutique
+from omnipresence.stores.models import Boutique, StaffMember
 
 VIEW = ("live.moderate", "live.host", "live.manage")
 CHAT_PAGE = 100
@@ -232,3 +240,62 @@ def reservation_state(reservation: LiveReservation, *, now=None) -> str:
     if hold is None or hold.status != "active" or (hold.expires_at is not None and hold.expires_at <= now):
         return LiveReservation.Status.LAPSED
     return reservation.status
+
+
+# --- pages ---------------------------------------------------------------------------------------
+
+
+def events_by_state(*, boutique: Boutique, limit: int = 30) -> dict[str, list[LiveEvent]]:
+    """The storefront's list: live now, upcoming (soonest first) and past (latest first)."""
+    qs = event_queryset(boutique=boutique)
+    return {
+        "live": list(qs.filter(status=LiveEvent.Status.LIVE).order_by("-started_at", "-pk")[:limit]),
+        "upcoming": list(qs.filter(status=LiveEvent.Status.SCHEDULED).order_by("starts_at", "pk")[:limit]),
+        "past": list(qs.filter(status=LiveEvent.Status.ENDED).order_by("-ended_at", "-pk")[:limit]),
+    }
+
+
+def event_sales(event: LiveEvent) -> dict:
+    """What the event sold: its placed orders (count, total) and its reservations by status."""
+    placed = Order.objects.filter(boutique_id=event.boutique_id, source_kind="live_event", source_ref=str(event.pk),
+                                  status=Order.Status.PLACED)  # fmt: skip
+    totals = placed.aggregate(n=Count("pk"), total=Sum("total"))
+    by_status = dict(LiveReservation.objects.filter(event=event).values("status").annotate(n=Count("pk"))
+                     .values_list("status", "n"))  # fmt: skip
+    units = dict(LiveReservation.objects.filter(event=event).values("status").annotate(n=Sum("quantity"))
+                 .values_list("status", "n"))  # fmt: skip
+    return {"orders": totals["n"] or 0, "total": totals["total"] or 0, "currency": event.boutique.currency,
+            "reservations": {s: by_status.get(s, 0) for s in LiveReservation.Status.values},
+            "units": {s: units.get(s) or 0 for s in LiveReservation.Status.values}}  # fmt: skip
+
+
+def featurable_products(*, boutique: Boutique, query: str, limit: int = 10) -> list[Product]:
+    """Published products matching a title, brand or SKU, to feature in an event."""
+    query = (query or "").strip()[:80]
+    if not query:
+        return []
+    match = Q(title__icontains=query) | Q(brand__icontains=query) | Q(variants__sku__iexact=query)
+    return list(Product.objects.filter(boutique=boutique, status=Product.Status.ACTIVE).filter(match)
+                .distinct().order_by("title", "pk")[:limit])  # fmt: skip
+
+
+def host_choices(*, boutique: Boutique) -> list:
+    """The boutique's active staff, who may host an event (a manager picks one)."""
+    members = StaffMember.objects.filter(boutique=boutique, is_active=True).select_related("user")
+    return [m.user for m in members.order_by("user__username")]
+
+
+def staff_chat(*, event: LiveEvent, limit: int = CHAT_PAGE) -> list[dict]:
+    """The chat as moderators see it: hidden messages too, each marked, and whether its author is banned."""
+    messages = chat_list(event=event, limit=limit, with_hidden=True)
+    chatters = {m.chatter_id for m in messages if m.chatter_id}
+    banned = set(LiveChatter.objects.filter(pk__in=chatters, banned_at__isnull=False).values_list("pk", flat=True))
+    return [{**message_data(m), "hidden": m.hidden_at is not None,
+             "viewer_banned": (m.chatter_id in banned) if m.chatter_id else None} for m in messages]  # fmt: skip
+
+
+def reservation_cart_line(reservation: LiveReservation) -> CartLine | None:
+    """The line of her reservation's cart (how she gets the piece: collected or sent), if it has one."""
+    if reservation.cart_id is None:
+        return None
+    return CartLine.objects.select_related("location", "variant__product").filter(cart_id=reservation.cart_id).first()

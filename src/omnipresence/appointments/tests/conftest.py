@@ -10,6 +10,7 @@ from omnipresence.appointments import services
 from omnipresence.clients import services as clients
 from omnipresence.conftest import make_staff
 from omnipresence.stores.access import actor_for_user
+from omnipresence.testing.browser import *  # noqa: F403 - fixtures for the browser tests
 
 LONDON = ZoneInfo("Europe/London")
 API = "/api/v1/boutiques"

@@ -20,6 +20,7 @@ PUBLIC = {
     ("POST", "/boutiques/{slug}/appointment-links/{token}/reschedule"),
     ("POST", "/boutiques/{slug}/appointment-links/{token}/cancel"),
     ("GET", "/boutiques/{slug}/appointment-links/{token}/join"),
+    ("GET", "/boutiques/{slug}/appointment-links/{token}/room"),
 }
 HOURS = [{"weekday": d, "starts": "09:00", "ends": "18:00"} for d in range(7)]
 
@@ -103,6 +104,7 @@ def sweep_operations(world: dict) -> dict:
         ("POST", base + "/pull-list"): {"json": {"sku": world["variants"][0].sku, "location": "chelsea"}},
         ("DELETE", base + "/pull-list/{item_id}"): {},
         ("POST", base + "/join"): {"ids": {"appointment_id": ids["live_appointment_id"]}},
+        ("POST", base + "/room"): {"ids": {"appointment_id": ids["live_appointment_id"]}},
         ("POST", base + "/no-show"): {"ids": {"appointment_id": ids["live_appointment_id"]}},
         ("POST", base + "/complete"): {"json": {"note": "Went well"}, "ids": {"appointment_id": ids["past_appointment_id"]}},
         ("POST", base + "/cancel"): {"json": {"reason": "Sweep"}},

@@ -10,6 +10,7 @@ from omnipresence.catalog import services as catalog
 from omnipresence.inventory import services as inventory
 from omnipresence.live import services, viewers
 from omnipresence.stores.access import actor_for_user
+from omnipresence.testing.browser import *  # noqa: F403 - fixtures for the browser tests
 
 
 @pytest.fixture
