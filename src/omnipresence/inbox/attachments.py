@@ -86,24 +86,29 @@ def attachment_upload(*, actor: Actor | None, conversation: Conversation, upload
     size = upload.size or 0
     if size > MAX_VIDEO_BYTES:
         raise AttachmentTooLarge(_("That file is larger than 25 MB."))
-    head = upload.read(16)
-    upload.seek(0)
-    video = _video_kind(head)
+    return attachment_store(conversation=conversation, data=upload.read(), uploaded_by=actor.user if actor else None)
+
+
+def attachment_store(*, conversation: Conversation, data: bytes, uploaded_by=None, message=None) -> Attachment:
+    """Check and store one photo or video given as bytes (an upload, or a file fetched from a
+    provider for an inbound `message`): the type read from the bytes, photos stripped of metadata."""
+    if len(data) > MAX_VIDEO_BYTES:
+        raise AttachmentTooLarge(_("That file is larger than 25 MB."))
+    video = _video_kind(data[:16])
     if video is not None:
-        data = upload.read()
         content_type, extension = video
         width = height = None
     else:
-        if size > MAX_IMAGE_BYTES:
+        if len(data) > MAX_IMAGE_BYTES:
             raise AttachmentTooLarge(_("That photo is larger than 10 MB."))
-        data, content_type, extension, width, height = _clean_image(upload.read())
+        data, content_type, extension, width, height = _clean_image(data)
     if not data:
         raise AttachmentRefused(_("That file is empty."))
     token = secrets.token_urlsafe(18)
     attachment = Attachment(
         boutique_id=conversation.boutique_id, conversation=conversation, token=token, extension=extension,
-        content_type=content_type, size=len(data), width=width, height=height,
-        uploaded_by=actor.user if actor is not None else None,
+        content_type=content_type, size=len(data), width=width, height=height, uploaded_by=uploaded_by,
+        message=message,
     )  # fmt: skip
     attachment.file.save(f"{token}{extension}", ContentFile(data), save=False)
     attachment.save()

@@ -76,11 +76,17 @@ def _list_context(request, actor: Actor) -> dict:
     return {"tab": tab, "rows": rows, "counts": counts, "tabs": TABS, "presence": presence}
 
 
+def _page(request, actor: Actor, panes: list, *, current: Conversation | None = None, status: int = 200):
+    """The inbox page: the list and the open panes."""
+    context = {"actor": actor, "boutique": actor.boutique, "panes": panes, "current": current,
+               **_list_context(request, actor)}  # fmt: skip
+    return render(request, "inbox/console_inbox.html", context, status=status)
+
+
 @staff_view
 @require_GET
 def inbox_index(request, actor: Actor):
-    context = {"actor": actor, "boutique": actor.boutique, "panes": [], **_list_context(request, actor)}
-    return render(request, "inbox/console_inbox.html", context)
+    return _page(request, actor, [])
 
 
 def _pane(actor: Actor, conversation: Conversation, *, draft: str = "", error=None) -> dict:
@@ -95,6 +101,7 @@ def _pane(actor: Actor, conversation: Conversation, *, draft: str = "", error=No
         "c": conversation, "thread": thread, "older": page.next_before_id, "draft": draft, "error": error,
         "timeline": timeline.events, "replies": rich.canned_reply_list(actor=actor),
         "campaigns": _campaigns(actor), "pay_links": _pay_links(actor, conversation),
+        "appointment_types": _appointment_types(actor),
         "window_closed": _window_closed(conversation),
         "staff": _staff(actor, conversation),
         "siblings": list(
@@ -110,6 +117,12 @@ def _window_closed(conversation: Conversation) -> bool:
         return False
     last = conversation.last_inbound_at
     return last is None or timezone.now() - last > services.WHATSAPP_WINDOW
+
+
+def _appointment_types(actor: Actor) -> list:
+    from omnipresence.appointments.selectors import type_list
+
+    return list(type_list(boutique=actor.boutique).order_by("name", "pk")[:30])
 
 
 def _campaigns(actor: Actor) -> list:
@@ -151,9 +164,7 @@ def inbox_thread(request, actor: Actor, conversation_id: int):
                 continue  # a pane that is not hers to see is left out, the page still opens
     if conversation.unread:
         services.conversation_read(actor=actor, conversation=conversation)
-    context = {"actor": actor, "boutique": actor.boutique, "panes": panes, "current": conversation,
-               **_list_context(request, actor)}  # fmt: skip
-    return render(request, "inbox/console_inbox.html", context)
+    return _page(request, actor, panes, current=conversation)
 
 
 def _back(actor: Actor, conversation: Conversation, request):
@@ -169,10 +180,8 @@ def _fail(request, actor: Actor, conversation: Conversation, error: DomainError,
         from django.http import JsonResponse
 
         return JsonResponse(error.as_dict(), status=error.status)
-    panes = [_pane(actor, conversation, draft=draft, error=error)]
-    context = {"actor": actor, "boutique": actor.boutique, "panes": panes, "current": conversation,
-               **_list_context(request, actor)}  # fmt: skip
-    return render(request, "inbox/console_inbox.html", context, status=error.status)
+    return _page(request, actor, [_pane(actor, conversation, draft=draft, error=error)], current=conversation,
+                 status=error.status)  # fmt: skip
 
 
 def _done(request, actor: Actor, conversation: Conversation, message: Message | None = None):
@@ -203,11 +212,7 @@ def inbox_send(request, actor: Actor, conversation_id: int):
                 from django.http import JsonResponse
 
                 return JsonResponse({"text": draft})
-            panes = [_pane(actor, conversation, draft=draft)]
-            return render(request, "inbox/console_inbox.html", {
-                "actor": actor, "boutique": actor.boutique, "panes": panes, "current": conversation,
-                **_list_context(request, actor),
-            })  # fmt: skip
+            return _page(request, actor, [_pane(actor, conversation, draft=draft)], current=conversation)
         if action == "product":
             message = rich.send_product(actor=actor, conversation=conversation, body=body,
                                         product_id=_int(ref))  # fmt: skip
@@ -218,6 +223,9 @@ def inbox_send(request, actor: Actor, conversation_id: int):
         elif action == "pay_link":
             message = rich.send_pay_link(actor=actor, conversation=conversation, body=body,
                                          pay_link_id=_int(request.POST.get("pay_link")))  # fmt: skip
+        elif action == "appointment":
+            message = rich.send_appointment_invite(actor=actor, conversation=conversation, body=body,
+                                                   appointment_type_id=_int(request.POST.get("appointment_type")))  # fmt: skip
         elif action == "code":
             message = rich.send_code(actor=actor, conversation=conversation, body=body,
                                      campaign_id=_int(request.POST.get("campaign")))  # fmt: skip
@@ -264,10 +272,7 @@ def inbox_search(request, actor: Actor, conversation_id: int):
     query = request.POST.get("q", "").strip()[:200]
     matches = _matches(actor, query) if len(query) >= 2 else []
     panes = [{**_pane(actor, conversation), "query": query, "matches": matches, "searched": True}]
-    return render(request, "inbox/console_inbox.html", {
-        "actor": actor, "boutique": actor.boutique, "panes": panes, "current": conversation,
-        **_list_context(request, actor),
-    })  # fmt: skip
+    return _page(request, actor, panes, current=conversation)
 
 
 @staff_view

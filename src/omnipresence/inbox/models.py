@@ -10,6 +10,7 @@ never sends it twice.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -234,6 +235,11 @@ class Attachment(models.Model):
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+    @property
+    def url(self) -> str:
+        """Its capability URL on this site (inbox.media_views), relative: SITE_URL + url for outside."""
+        return reverse("inbox_media", args=[f"{self.token}{self.extension}"])
 
     def __str__(self) -> str:
         return f"{self.content_type} {self.size} B"

@@ -60,7 +60,7 @@ def message_data(message, *, for_client: bool = False) -> dict:
         "status": message.status,
         "created_at": message.created_at.isoformat(),
         "attachments": [
-            {"id": a.pk, "url": f"/inbox/media/{a.token}{a.extension}", "content_type": a.content_type,
+            {"id": a.pk, "url": a.url, "content_type": a.content_type,
              "width": a.width, "height": a.height}
             for a in message.attachments.all()
         ] if message.pk else [],
@@ -92,6 +92,13 @@ def message_created(message) -> None:
         [conversation_group(conversation.pk)],
         {"kind": "message", "message": message_data(message, for_client=True)},
     )
+
+
+def message_updated(message) -> None:
+    """A message's content changed after it was shown (her photos fetched from the provider): the
+    pages draw it again in place."""
+    conversation = message.conversation
+    emit([team_group(conversation.boutique_id)], {"kind": "message_updated", "message": message_data(message)})
 
 
 def message_status(message) -> None:

@@ -21,7 +21,7 @@ from omnipresence.inbox.models import CannedReply, Conversation, Message
 from omnipresence.inventory.selectors import availability_for_variants
 from omnipresence.stores.access import Actor
 
-CARD_TYPES = ("product", "hold", "pay_link", "code")
+CARD_TYPES = ("product", "hold", "pay_link", "code", "appointment")
 VARIABLES = ("first_name", "name", "associate", "boutique", "shop")
 
 
@@ -59,6 +59,18 @@ def pay_link_card(link, url: str) -> dict:
 
 def code_card(code) -> dict:
     return {"type": "code", "code": code.code}
+
+
+def appointment_card(appointment_type) -> dict:
+    """An invitation to book: the type, where it happens, and the storefront's booking page, where
+    she picks a time (her own associate first when free)."""
+    url = settings.SITE_URL + reverse("storefront:appointment_book", args=[appointment_type.boutique.slug,
+                                                                          appointment_type.pk])  # fmt: skip
+    return {
+        "type": "appointment", "appointment_type_id": appointment_type.pk, "title": appointment_type.name,
+        "minutes": appointment_type.duration_minutes, "mode": appointment_type.mode,
+        "location": appointment_type.location.name, "url": url,
+    }  # fmt: skip
 
 
 def cards_live(*, boutique, messages: list[Message]) -> dict[int, dict]:
@@ -101,6 +113,8 @@ def outbound_text(message: Message, boutique) -> str:
         lines.append(payload.get("url", ""))
     elif kind == "code":
         lines.append(_("Your personal code: %(code)s") % {"code": payload.get("code", "")})
+    elif kind == "appointment":
+        lines.append(_("Book a time: %(title)s") % {"title": payload.get("title", "")} + f"\n{payload.get('url', '')}")
     for attachment in payload.get("attachments", []):
         lines.append(settings.SITE_URL + attachment.get("url", ""))
     return "\n".join(line for line in lines if line).strip()
@@ -245,3 +259,15 @@ def send_code(*, actor: Actor, conversation: Conversation, campaign_id, body: st
     with transaction.atomic():
         code = code_issue(actor=actor, campaign=campaign, client_ref=ref)
         return message_send(actor=actor, conversation=conversation, body=body, payload=code_card(code))
+
+
+def send_appointment_invite(*, actor: Actor, conversation: Conversation, appointment_type_id,
+                            body: str = "") -> Message:  # fmt: skip
+    """An invitation card to book one of the boutique's active appointment types."""
+    from omnipresence.appointments.selectors import public_type
+    from omnipresence.inbox.services import message_send
+
+    actor.require("clients.view")
+    appointment_type = public_type(boutique=actor.boutique, type_id=appointment_type_id
+                                   if isinstance(appointment_type_id, int) else 0)  # fmt: skip
+    return message_send(actor=actor, conversation=conversation, body=body, payload=appointment_card(appointment_type))

@@ -34,18 +34,19 @@ def attachment_create(request, slug: SLUG, conversation_id: ID, file: File[Uploa
     actor = request_actor(request, slug)
     conversation = access_conversation(actor, conversation_id)
     a = attachment_upload(actor=actor, conversation=conversation, upload=file)
-    return Status(201, {"id": a.pk, "url": f"/inbox/media/{a.token}{a.extension}", "content_type": a.content_type,
+    return Status(201, {"id": a.pk, "url": a.url, "content_type": a.content_type,
                         "size": a.size, "width": a.width, "height": a.height})  # fmt: skip
 
 
 class CardIn(Input):
-    kind: Literal["product", "hold", "pay_link", "code"]
+    kind: Literal["product", "hold", "pay_link", "code", "appointment"]
     body: Text(4000) = ""
     product_id: int | None = None
     variant_id: int | None = None
     location: Text(40) | None = Field(None, description="Hold: the shop's code or id")
     pay_link_id: int | None = None
     campaign_id: int | None = None
+    appointment_type_id: int | None = None
 
 
 class CardOut(Schema):
@@ -66,7 +67,8 @@ def _need(value, name: str):
 def card_send(request, slug: SLUG, conversation_id: ID, payload: CardIn):
     """Send a card: `product` (product_id; live price and stock on the thread), `hold` (variant_id and
     location: one unit put aside for her), `pay_link` (pay_link_id of a live link), `code` (campaign_id:
-    a single-use personal code issued to her)."""
+    a single-use personal code issued to her), `appointment` (appointment_type_id: an invitation to
+    book it on the storefront)."""
     actor = request_actor(request, slug)
     conversation = access_conversation(actor, conversation_id)
     common = {"actor": actor, "conversation": conversation, "body": payload.body}
@@ -77,6 +79,10 @@ def card_send(request, slug: SLUG, conversation_id: ID, payload: CardIn):
                                  location_id=_need(payload.location, "location"), **common)  # fmt: skip
     elif payload.kind == "pay_link":
         message = rich.send_pay_link(pay_link_id=_need(payload.pay_link_id, "pay_link_id"), **common)
+    elif payload.kind == "appointment":
+        message = rich.send_appointment_invite(
+            appointment_type_id=_need(payload.appointment_type_id, "appointment_type_id"), **common
+        )
     else:
         message = rich.send_code(campaign_id=_need(payload.campaign_id, "campaign_id"), **common)
     message.refresh_from_db()

@@ -324,7 +324,7 @@ def message_send(*, actor: Actor, conversation: Conversation, body: str, purpose
         payload = dict(payload or {})
         if attachments:
             payload["attachments"] = [
-                {"id": a.pk, "url": f"/inbox/media/{a.token}{a.extension}", "content_type": a.content_type}
+                {"id": a.pk, "url": a.url, "content_type": a.content_type}
                 for a in attachments
             ]
         message = _queue(locked, body=text, purpose=purpose, author=actor.user, author_label=actor.label,

@@ -246,6 +246,10 @@ def webhook_apply(inbox: Inbox, messages: list[Inbound], receipts: list[Receipt]
             counts["ignored"] += 1
             errors.append({"id": item.provider_message_id, "code": error.code})
             continue
+        if created:
+            from omnipresence.inbox.media_fetch import media_mark_pending
+
+            media_mark_pending(_message, inbox)
         counts["stored" if created else "duplicate"] += 1
     for receipt in receipts:
         moved = message_status_update(boutique_id=inbox.boutique_id, provider_message_id=receipt.provider_message_id,

@@ -40,6 +40,7 @@ from omnipresence.inbox.providers.base import (
 
 CONFIG_KEYS = ("phone_number_id", "access_token", "app_secret", "verify_token")
 MAX_TEXT = 4096  # the Cloud API's limit for a text body
+MAX_CAPTION = 1024  # … and for a photo's or a video's caption
 TEMPLATE_NAME = re.compile(r"^([a-z0-9_]{1,512}|HX[0-9a-f]{32})$")  # a Cloud API name, or a Twilio Content SID
 TEMPLATE_LANGUAGE = re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?$")
 MAX_VARIABLES = 20
@@ -90,6 +91,10 @@ class WhatsAppCloudAdapter:
             message["template"] = {"name": template["name"], "language": {"code": template["language"]}}
             if components:
                 message["template"]["components"] = components
+        elif _native_media(payload, body):
+            kind, link, caption = _native_media(payload, body)
+            message["type"] = kind
+            message[kind] = {"link": link, **({"caption": caption} if caption else {})}
         else:
             if not body or len(body) > MAX_TEXT:
                 raise ProviderFailed(f"WhatsApp text is 1 to {MAX_TEXT} characters.", permanent=True)
@@ -104,6 +109,25 @@ class WhatsAppCloudAdapter:
             # Accepted but unreadable: sending again could double it, so it stops here.
             raise ProviderFailed("WhatsApp accepted the request but returned no message id.", permanent=True)
         return wamid
+
+
+def _native_media(payload: dict, body: str) -> tuple[str, str, str] | None:
+    """(type, link, caption) when the message carries a photo or a video: WhatsApp shows it in the
+    chat (fetched from its capability URL) with her associate's words as the caption. The other
+    photos stay links in the caption; a caption too long for WhatsApp goes as a text with links."""
+    for attachment in payload.get("attachments") or []:
+        if not isinstance(attachment, dict) or not attachment.get("url"):
+            continue
+        kind = str(attachment.get("content_type", "")).partition("/")[0]
+        if kind not in ("image", "video"):
+            continue
+        url = attachment["url"]
+        link = url if url.startswith("http") else settings.SITE_URL + url
+        caption = "\n".join(line for line in body.split("\n") if line.strip() != link).strip()
+        if len(caption) > MAX_CAPTION:
+            return None
+        return kind, link, caption
+    return None
 
 
 def _message_body(message: dict) -> tuple[str, dict]:

@@ -95,6 +95,8 @@ class FakeProviders:
     twilio_accounts: dict[str, str] = field(default_factory=dict)  # account sid → auth token
     comments: dict[str, dict] = field(default_factory=dict)  # comment id → {text, username, …, _owner}
     captions: dict[str, dict] = field(default_factory=dict)  # media id → {caption, username, …, _owner}
+    whatsapp_media: dict[str, tuple[bytes, str, str]] = field(default_factory=dict)  # id → (bytes, mime, token)
+    cdn_files: dict[str, bytes] = field(default_factory=dict)  # Messenger/Instagram attachment files by name
     sent: list[dict] = field(default_factory=list)  # every message the provider accepted, in order
     requests: list[RecordedRequest] = field(default_factory=list)
 
@@ -164,8 +166,22 @@ class FakeProviders:
             if request.method == "POST" and len(parts) == 4 and parts[1] == "Accounts" and parts[3] == "Messages.json":
                 return self._twilio_message(request, parts[2])
             raise twilio_error(404, 20404, f"The requested resource {request.path} was not found")
+        if request.method == "GET" and len(parts) == 2 and parts[0] == "whatsapp-media" and parts[1] in self.whatsapp_media:
+            data, mime, token = self.whatsapp_media[parts[1]]
+            self._bearer(request, token)  # the media URL needs the token too (lookaside.fbsbx.com)
+            return 200, (data, mime)
+        if request.method == "GET" and len(parts) == 2 and parts[0] == "cdn":
+            if parts[1] not in self.cdn_files:
+                return 404, (b"Not Found", "text/plain")
+            return 200, (self.cdn_files[parts[1]], "application/octet-stream")
         if parts[:1] != [GRAPH_VERSION]:
             raise graph_error(400, "Unknown path components: " + request.path, 2500)
+        if request.method == "GET" and len(parts) == 2 and parts[1] in self.whatsapp_media:
+            data, mime, token = self.whatsapp_media[parts[1]]
+            self._bearer(request, token)
+            return 200, {"messaging_product": "whatsapp", "url": f"{self.url}/whatsapp-media/{parts[1]}",
+                         "mime_type": mime, "sha256": hashlib.sha256(data).hexdigest(), "file_size": len(data),
+                         "id": parts[1]}  # fmt: skip
         if request.method == "POST" and len(parts) == 3 and parts[2] == "messages":
             if parts[1] in self.whatsapp_numbers:
                 return 200, self._whatsapp_message(request, parts[1])
@@ -201,7 +217,7 @@ class FakeProviders:
     def _whatsapp_message(self, request: RecordedRequest, number_id: str) -> dict:
         self._bearer(request, self.whatsapp_numbers[number_id])
         body = self._graph_json(request, {"messaging_product", "recipient_type", "to", "type", "text", "template",
-                                          "context", "biz_opaque_callback_data"})  # fmt: skip
+                                          "image", "video", "context", "biz_opaque_callback_data"})  # fmt: skip
         if body.get("messaging_product") != "whatsapp":
             raise graph_error(400, "(#100) The parameter messaging_product is required.", 100)
         if body.get("recipient_type", "individual") != "individual":
@@ -221,8 +237,19 @@ class FakeProviders:
             record["body"] = text["body"]
         elif kind == "template":
             record["template"] = self._check_template(body.get("template"))
+        elif kind in ("image", "video"):
+            media = body.get(kind)
+            if not isinstance(media, dict) or set(media) - {"link", "id", "caption"} or ("link" in media) == ("id" in media):
+                raise graph_error(400, f"(#100) Param {kind} must have one of link or id, and an optional caption", 100)
+            link = media.get("link")
+            if link is not None and (not isinstance(link, str) or not re.match(r"https?://[^/\s]+/\S*$", link)):
+                raise graph_error(400, f"(#100) Param {kind}['link'] must be a valid URL", 100)
+            caption = media.get("caption", "")
+            if not isinstance(caption, str) or len(caption) > 1024:
+                raise graph_error(400, f"(#100) Param {kind}['caption'] must be at most 1024 characters", 100)
+            record.update({"link": link, "caption": caption})
         else:
-            raise graph_error(400, f"(#100) This fake knows type text and template, not {kind}", 100)
+            raise graph_error(400, f"(#100) This fake knows type text, template, image and video, not {kind}", 100)
         wamid = "wamid." + secrets.token_urlsafe(24)
         record["id"] = wamid
         self.sent.append(record)
@@ -424,11 +451,11 @@ class _Handler(BaseHTTPRequestHandler):
                               "fbtrace_id": secrets.token_urlsafe(8)}}  # fmt: skip
         self._send(request, 500, body)
 
-    def _send(self, request: RecordedRequest, status: int, body: dict) -> None:
-        payload = json.dumps(body).encode()
+    def _send(self, request: RecordedRequest, status: int, body: dict | tuple[bytes, str]) -> None:
+        payload, content_type = body if isinstance(body, tuple) else (json.dumps(body).encode(), "application/json")
         request.status = status
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         self.wfile.write(payload)

@@ -392,3 +392,45 @@ def test_an_inbox_needs_the_providers_config(world_a, manager_a, fake):
                      content_type="application/json")  # fmt: skip
     assert made.status_code == 201 and "config" not in made.json()  # secrets never come back
     assert Inbox.objects.get().config == CONFIG
+
+
+def test_a_photo_goes_as_a_whatsapp_photo_with_her_associates_words(wa, sibyl, associate_a, fake, settings,
+                                                                    django_capture_on_commit_callbacks):  # fmt: skip
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    settings.SITE_URL = "https://shop.example"
+    conversation = _conversation(wa)
+    http = staff(associate_a)
+    shots = []
+    for colour in ((20, 40, 140), (140, 40, 20)):
+        raw = io.BytesIO()
+        Image.new("RGB", (64, 48), colour).save(raw, "JPEG")
+        upload = http.post(f"{BASE}/conversations/{conversation.pk}/attachments",
+                           {"file": SimpleUploadedFile("rail.jpg", raw.getvalue(), content_type="image/jpeg")})  # fmt: skip
+        assert upload.status_code == 201, upload.content
+        shots.append(upload.json())
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = http.post(f"{BASE}/conversations/{conversation.pk}/messages",
+                         {"body": "On the rail now", "attachment_ids": [s["id"] for s in shots]},
+                         content_type="application/json")  # fmt: skip
+    assert sent.status_code == 201, sent.content
+    [request] = fake.requests[-1:]
+    first, second = (f"https://shop.example{s['url']}" for s in shots)
+    assert request.json() == {"messaging_product": "whatsapp", "recipient_type": "individual", "to": "447911123456",
+                              "type": "image", "image": {"link": first, "caption": f"On the rail now\n{second}"}}
+    assert Message.objects.get(pk=sent.json()["id"]).status == "sent"
+    # WhatsApp fetches the photo from its capability URL: it is there, without a login.
+    assert HttpClient().get(shots[0]["url"]).status_code == 200
+
+
+def test_a_caption_too_long_for_whatsapp_goes_as_a_text_with_the_link(settings):
+    from omnipresence.inbox.providers.whatsapp import MAX_CAPTION, _native_media
+
+    payload = {"attachments": [{"url": "/inbox/media/abc.jpg", "content_type": "image/jpeg"}]}
+    link = f"{settings.SITE_URL}/inbox/media/abc.jpg"
+    assert _native_media(payload, f"Hello\n{link}") == ("image", link, "Hello")
+    assert _native_media(payload, "x" * (MAX_CAPTION + 1) + f"\n{link}") is None
+    assert _native_media({"attachments": [{"url": "/inbox/media/a.pdf", "content_type": "application/pdf"}]}, "") is None

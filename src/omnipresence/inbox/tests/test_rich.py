@@ -208,3 +208,65 @@ def test_erasure_removes_her_photos(conversation, associate_a, sibyl, world_a):
 
     assert not os.path.exists(path)
     assert HttpClient().get(f"/inbox/media/{attachment.token}{attachment.extension}").status_code == 404
+
+
+def _video_type(world, manager, **extra):
+    from omnipresence.appointments import services as appointments
+
+    return appointments.type_create(
+        actor=_actor(manager, world), location=world["shop"], kind="video_consultation", name="Video consultation",
+        duration_minutes=30, cap_minutes=30, **extra,
+    )  # fmt: skip
+
+
+def test_an_invitation_to_book_reaches_her_with_the_booking_page(conversation, associate_a, manager_a, world_a,
+                                                                 django_capture_on_commit_callbacks):  # fmt: skip
+    video = _video_type(world_a, manager_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff(associate_a).post(f"{BASE}/conversations/{conversation.pk}/cards",
+                                           {"kind": "appointment", "appointment_type_id": video.pk,
+                                            "body": "Shall we look at them together?"},
+                                           content_type="application/json")  # fmt: skip
+    assert response.status_code == 201, response.content
+    payload = response.json()["payload"]
+    booking = f"/atelier-a/appointments/book/{video.pk}/"
+    assert (payload["type"], payload["title"], payload["minutes"], payload["mode"]) == (
+        "appointment", "Video consultation", 30, "video")
+    assert payload["url"].endswith(booking)
+    assert LocalDelivery.objects.get().body == f"Shall we look at them together?\nBook a time: Video consultation\n" \
+                                               f"{payload['url']}"  # fmt: skip
+
+
+def test_an_invitation_needs_an_active_type_of_this_boutique(conversation, associate_a, manager_a, world_a, world_b):
+    from omnipresence.appointments import calendars
+    from omnipresence.conftest import make_staff
+
+    theirs = _video_type(world_b, make_staff(world_b, "mona", "manager"))
+    switched_off = _video_type(world_a, manager_a)
+    calendars.type_update(actor=_actor(manager_a, world_a), appointment_type=switched_off, is_active=False)
+    http = staff(associate_a)
+    for type_id in (theirs.pk, switched_off.pk, 999999):
+        response = http.post(f"{BASE}/conversations/{conversation.pk}/cards",
+                             {"kind": "appointment", "appointment_type_id": type_id}, content_type="application/json")
+        assert (response.status_code, response.json()["code"]) == (404, "appointment_type_not_found")
+    missing = http.post(f"{BASE}/conversations/{conversation.pk}/cards", {"kind": "appointment"},
+                        content_type="application/json")  # fmt: skip
+    assert (missing.status_code, missing.json()["code"]) == (422, "invalid_card")
+    assert not Message.objects.filter(direction="out").exists()
+
+
+def test_the_console_answer_box_sends_an_invitation(conversation, associate_a, manager_a, world_a):
+    video = _video_type(world_a, manager_a)
+    http = staff(associate_a)
+    page = http.get(f"/console/atelier-a/inbox/{conversation.pk}/")
+    assert f'<option value="{video.pk}">Video consultation · 30 min</option>' in page.content.decode()
+    response = http.post(f"/console/atelier-a/inbox/{conversation.pk}/send/",
+                         {"action": "appointment", "appointment_type": str(video.pk), "body": ""})  # fmt: skip
+    assert response.status_code == 302
+    sent = Message.objects.get(direction="out")
+    assert sent.payload["type"] == "appointment"
+    thread = http.get(f"/console/atelier-a/inbox/{conversation.pk}/").content.decode()
+    assert f'href="{sent.payload["url"]}">Video consultation</a>' in thread
+    bad = http.post(f"/console/atelier-a/inbox/{conversation.pk}/send/", {"action": "appointment",
+                                                                          "appointment_type": "x"})  # fmt: skip
+    assert bad.status_code == 422 and "Choose one from the list." in bad.content.decode()

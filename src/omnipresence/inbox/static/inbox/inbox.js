@@ -38,6 +38,9 @@
     } else if (pl.type === "pay_link" && pl.url) {
       var pay = el("div", "card pay-link"), link = el("a", null, pl.url);
       link.href = pl.url; pay.appendChild(link); li.appendChild(pay);
+    } else if (pl.type === "appointment" && pl.url) {
+      var invite = el("div", "card appointment"), book = el("a", null, pl.title || "");
+      book.href = pl.url; invite.appendChild(book); li.appendChild(invite);
     } else if (pl.type === "code") {
       li.appendChild(el("div", "card code", pl.code || ""));
     }
@@ -118,7 +121,10 @@
 
   function onEvent(event) {
     if (event.kind === "message") addMessage(event.message);
-    else if (event.kind === "message_status") {
+    else if (event.kind === "message_updated") {  // her photos, fetched from the provider
+      var shown = document.getElementById("m-" + event.message.id);
+      if (shown) shown.replaceWith(renderMessage(event.message));
+    } else if (event.kind === "message_status") {
       var item = document.getElementById("m-" + event.message_id);
       var st = item && item.querySelector(".msg-status");
       if (st) { st.textContent = statusLabel(event.status); st.dataset.status = event.status; }

@@ -78,6 +78,9 @@
       if (url) { box.appendChild(link(url, S.pay)); }
     } else if (payload.type === "hold") {
       box.appendChild(el("p", null, [payload.title, payload.location].filter(Boolean).join(" — ")));
+    } else if (payload.type === "appointment") {
+      box.appendChild(el("p", null, payload.title || ""));
+      if (url) { box.appendChild(link(url, S.book)); }
     } else if (payload.type === "code") {
       box.appendChild(el("p", null, payload.code || ""));
     } else {
