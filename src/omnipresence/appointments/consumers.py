@@ -11,7 +11,6 @@ commit). The page itself writes over HTTP; the socket also takes the same change
 Close codes: 4404 no such boutique, room, or a token that is not for it; 4403 outside the room's
 window (before it opens, after the hard cap, a cancelled appointment)."""
 
-import json
 import logging
 
 from channels.db import database_sync_to_async
@@ -20,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from omnipresence.appointments import room
 from omnipresence.core.errors import DomainError, NotFound
+from omnipresence.core.frames import frame_read
 from omnipresence.stores.access import boutique_by_slug
 
 log = logging.getLogger(__name__)
@@ -78,15 +78,9 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         await self._send_state()
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
-        if text_data is None or len(text_data) > MAX_FRAME:
-            await self._error("invalid_frame", _("Send one JSON object of at most 2,000 characters."))
-            return
-        try:
-            content = json.loads(text_data)
-        except ValueError:
-            content = None
-        if not isinstance(content, dict) or not isinstance(content.get("type"), str):
-            await self._error("invalid_frame", _("Send a JSON object with a type."))
+        content, refused = frame_read(text_data, limit=MAX_FRAME)
+        if refused is not None:
+            await self._error(*refused)
             return
         kind = content["type"]
         if kind == "ping":

@@ -11,7 +11,6 @@ The widget page is served from our own origin (inside an iframe on other sites),
 AllowedHostsOriginValidator in asgi.py lets this socket through and refuses pages elsewhere.
 """
 
-import json
 import logging
 import time
 
@@ -20,6 +19,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils.translation import gettext as _
 
 from omnipresence.core.errors import DomainError
+from omnipresence.core.frames import frame_read
 from omnipresence.inbox import realtime, webchat
 
 log = logging.getLogger(__name__)
@@ -53,15 +53,9 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def receive(self, text_data=None, bytes_data=None):
-        if text_data is None or len(text_data) > MAX_FRAME:
-            await self.error("invalid_frame", _("Send one JSON object of at most 16,000 characters."))
-            return
-        try:
-            content = json.loads(text_data)
-        except ValueError:
-            content = None
-        if not isinstance(content, dict) or not isinstance(content.get("type"), str):
-            await self.error("invalid_frame", _("Send a JSON object with a type."))
+        content, refused = frame_read(text_data, limit=MAX_FRAME)
+        if refused is not None:
+            await self.error(*refused)
             return
         handler = {
             "hello": self.on_hello, "message": self.on_message, "identify": self.on_identify,

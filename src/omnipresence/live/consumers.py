@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from omnipresence.catalog.selectors import access_product
 from omnipresence.core.errors import DomainError, InvalidInput, NotFound, Unauthenticated
+from omnipresence.core.frames import frame_read
 from omnipresence.live import presence, selectors, services, viewers
 from omnipresence.live.models import LiveEvent, LiveFeatured
 from omnipresence.stores.access import actor_for_user, boutique_by_slug
@@ -157,15 +158,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     # --- from the viewer or the host --------------------------------------------------------------
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
-        if text_data is None or len(text_data) > MAX_FRAME:
-            await self._error("invalid_frame", _("Send one JSON object of at most 2,000 characters."))
-            return
-        try:
-            content = json.loads(text_data)
-        except ValueError:
-            content = None
-        if not isinstance(content, dict) or not isinstance(content.get("type"), str):
-            await self._error("invalid_frame", _("Send a JSON object with a type."))
+        content, refused = frame_read(text_data, limit=MAX_FRAME)
+        if refused is not None:
+            await self._error(*refused)
             return
         kind = content["type"]
         if kind == "ping":
