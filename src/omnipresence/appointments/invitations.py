@@ -214,8 +214,8 @@ def reminder_send(appointment: Appointment, label: str) -> str:
 
 def reminders_sweep(*, now: datetime | None = None, batch: int = 200) -> dict[str, int]:
     """Send the reminders that are due (24 h and 1 h before), once each: the reminder is claimed
-    with a conditional update before it is sent, so two sweeps at once send it once. Safe to run
-    any time, twice."""
+    with a conditional update before it is sent, so two sweeps at once send it once, and handed
+    back when sending fails, so the next sweep tries again. Safe to run any time, twice."""
     now = now or timezone.now()
     counts = {"inbox": 0, "email": 0, "none": 0}
     for label, before in REMINDERS:
@@ -234,9 +234,18 @@ def reminders_sweep(*, now: datetime | None = None, batch: int = 200) -> dict[st
                 continue  # booked within the reminder's lead time: her invitation is fresh
             try:
                 counts[reminder_send(appointment, label)] += 1
-            except Exception:
+            except Exception:  # the mail server down, say: the next sweep tries again
                 log.exception("appointment %s: the %s reminder failed", appointment.pk, label)
+                _unclaim(appointment, label)
+                counts["failed"] = counts.get("failed", 0) + 1
     return counts
+
+
+def _unclaim(appointment: Appointment, label: str) -> None:
+    with transaction.atomic():
+        locked = Appointment.objects.select_for_update().filter(pk=appointment.pk).first()
+        if locked is not None and label in locked.reminded:
+            Appointment.objects.filter(pk=locked.pk).update(reminded=[x for x in locked.reminded if x != label])
 
 
 def _claim(appointment: Appointment, label: str) -> bool:

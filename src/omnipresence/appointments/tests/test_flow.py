@@ -114,6 +114,29 @@ def test_reminders_go_once_each_by_email(calendar, ada, django_capture_on_commit
     assert appointment.reminded == ["24h", "1h"]
 
 
+def test_a_reminder_that_could_not_be_sent_goes_at_the_next_sweep(calendar, ada, monkeypatch,
+                                                                   django_capture_on_commit_callbacks):  # fmt: skip
+    start = next_day(0, "10:00", weeks_ahead=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        appointment, _ = services.appointment_book(appointment_type=calendar["video"], client=ada, starts_at=start,
+                                                   via="staff", now=start - timedelta(days=5))  # fmt: skip
+    real = invitations._send_email
+
+    def smtp_down(appointment_id, kind):
+        raise ConnectionRefusedError("the mail server is down")
+
+    monkeypatch.setattr(invitations, "_send_email", smtp_down)
+    assert invitations.reminders_sweep(now=start - timedelta(hours=23)) == {"inbox": 0, "email": 0, "none": 0,
+                                                                            "failed": 1}  # fmt: skip
+    appointment.refresh_from_db()
+    assert appointment.reminded == []  # handed back, not lost
+    monkeypatch.setattr(invitations, "_send_email", real)
+    assert invitations.reminders_sweep(now=start - timedelta(hours=22))["email"] == 1
+    assert "Tomorrow" in mail.outbox[-1].subject
+    appointment.refresh_from_db()
+    assert appointment.reminded == ["24h"]
+
+
 def test_a_reminder_goes_through_her_sms_conversation(calendar, world_a, manager_actor):
     from omnipresence.inbox import services as inbox
     from omnipresence.inbox.models import Message
