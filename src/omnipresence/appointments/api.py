@@ -183,7 +183,8 @@ def slot_hold(request, slug: SLUG, type_id: ID, payload: HoldIn):
     appointment_type = selectors.public_type(boutique=boutique, type_id=type_id)
     _eligible_or_404(appointment_type, payload.associate_id)
     hold = services.slot_hold_place(appointment_type=appointment_type, starts_at=payload.starts_at,
-                                    associate_id=payload.associate_id)  # fmt: skip
+                                    associate_id=payload.associate_id,
+                                    requester=services.requester_key(boutique.pk, request.META.get("REMOTE_ADDR", "")))  # fmt: skip
     zone = ZoneInfo(appointment_type.location.tz_name)
     return Status(201, {"token": hold.token, "starts_at": hold.starts_at.astimezone(zone),
                         "ends_at": hold.ends_at.astimezone(zone), "expires_at": hold.expires_at,

@@ -205,9 +205,14 @@ class SlotHold(models.Model):
     token = models.CharField(max_length=64, unique=True)
     expires_at = models.DateTimeField()
     created_at = models.DateTimeField(default=timezone.now)
+    # Who asked (a hash of her address, never the address): one requester keeps at most a few slots.
+    requester = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
-        indexes = [models.Index(fields=["associate", "expires_at"], name="appt_slot_hold_idx")]
+        indexes = [
+            models.Index(fields=["associate", "expires_at"], name="appt_slot_hold_idx"),
+            models.Index(fields=["boutique", "requester", "expires_at"], name="appt_slot_hold_requester_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Hold {self.starts_at:%Y-%m-%d %H:%M} for {self.associate_id}"

@@ -11,6 +11,8 @@ transaction serialises writers, which makes the re-check the guarantee. Locks ar
 order: the type, then the appointment being changed, then calendars by user id, then stock rows.
 """
 
+import hashlib
+import hmac
 import logging
 import secrets
 from datetime import datetime, timedelta
@@ -131,21 +133,41 @@ def _times(appointment_type: AppointmentType, starts_at: datetime) -> dict:
 # --- slot holds ------------------------------------------------------------------------------
 
 
+MAX_HOLDS_PER_REQUESTER = 3  # live slot holds one requester (one address) keeps in a boutique
+
+
+def requester_key(boutique_id: int, address: str) -> str:
+    """What a slot hold remembers of who asked: a keyed hash of her network address, per boutique."""
+    return hmac.new(settings.SECRET_KEY.encode(), f"slot-hold:{boutique_id}:{address}".encode(),
+                    hashlib.sha256).hexdigest()[:64]  # fmt: skip
+
+
 def slot_hold_place(*, appointment_type: AppointmentType, starts_at: datetime, associate_id: int | None = None,
-                    preferred: int | None = None, now: datetime | None = None) -> SlotHold:  # fmt: skip
-    """Keep a slot for a few minutes (APPOINTMENT_HOLD_MINUTES) while she books; the token redeems it."""
+                    preferred: int | None = None, requester: str = "", now: datetime | None = None) -> SlotHold:  # fmt: skip
+    """Keep a slot for a few minutes (APPOINTMENT_HOLD_MINUTES) while she books; the token redeems it.
+    One `requester` (requester_key of her address) keeps at most MAX_HOLDS_PER_REQUESTER slots of the
+    boutique at once: a new one releases her oldest, so going back to pick another time just works
+    and a script cannot keep a whole calendar blocked."""
     starts_at = _aware(starts_at, "starts_at")
     now = now or timezone.now()
     with transaction.atomic():
         locked = type_lock(appointment_type.pk)
         if not locked.is_active:
             raise SlotUnavailable("This appointment type is not offered any more.")
+        if requester:
+            live = list(
+                SlotHold.objects.filter(boutique_id=locked.boutique_id, requester=requester, expires_at__gt=now)
+                .order_by("-created_at", "-pk").values_list("pk", flat=True)
+            )  # fmt: skip
+            if len(live) >= MAX_HOLDS_PER_REQUESTER:  # before the re-check: her own old hold frees its slot
+                SlotHold.objects.filter(pk__in=live[MAX_HOLDS_PER_REQUESTER - 1:]).update(expires_at=now)
         associate = _pick_associate(locked, starts_at, now=now, associate_id=associate_id, preferred=preferred)
         times = _times(locked, starts_at)
         return SlotHold.objects.create(
             boutique_id=locked.boutique_id, appointment_type=locked, associate_id=associate, token=secrets.token_urlsafe(32),
             starts_at=times["starts_at"], ends_at=times["ends_at"], blocked_from=times["blocked_from"],
             blocked_until=times["blocked_until"], expires_at=now + timedelta(minutes=hold_minutes()), created_at=now,
+            requester=requester[:64],
         )  # fmt: skip
 
 

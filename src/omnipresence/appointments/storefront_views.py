@@ -307,8 +307,9 @@ def _hold(request, booking: Booking):
     if starts_at is None:
         return _calendar_page(request, booking, error=_("Choose one of the times shown."), status=422)
     try:
+        requester = services.requester_key(booking.appointment_type.boutique_id, request.META.get("REMOTE_ADDR", ""))
         hold = services.slot_hold_place(appointment_type=booking.appointment_type, starts_at=starts_at,
-                                        associate_id=booking.associate_id)  # fmt: skip
+                                        associate_id=booking.associate_id, requester=requester)  # fmt: skip
     except DomainError as error:
         return _calendar_page(request, booking, error=error.message, status=error.status)
     appointment_type = booking.appointment_type

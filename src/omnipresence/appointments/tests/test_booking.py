@@ -141,6 +141,26 @@ def test_a_hold_keeps_the_slot_for_her_only(calendar):
     assert SlotHold.objects.count() == 1  # redeemed
 
 
+def test_one_address_keeps_at_most_three_slots_so_a_script_cannot_block_the_calendar(calendar):
+    from django.utils import timezone
+
+    hold_url = f"{API}/atelier-a/appointment-types/{calendar['video'].pk}/slot-holds"
+    script, neighbour = HttpClient(REMOTE_ADDR="203.0.113.7"), HttpClient(REMOTE_ADDR="198.51.100.9")
+    alice = calendar["alice"].pk
+    times = [next_day(1, f"{hour}:00") for hour in (10, 11, 12, 13, 14)]
+    theirs = post(neighbour, hold_url, {"starts_at": iso(times[4]), "associate_id": alice})
+    held = [post(script, hold_url, {"starts_at": iso(t), "associate_id": alice}) for t in times[:4]]
+    assert [h.status_code for h in held] == [201, 201, 201, 201]
+    live = SlotHold.objects.filter(expires_at__gt=timezone.now())
+    assert set(live.values_list("token", flat=True)) == {theirs.json()["token"]} | {h.json()["token"] for h in held[1:]}
+    # The first of the script's slots is free again: a client books it with Alice.
+    booked = post(HttpClient(), bookings_url(calendar["video"]),
+                  book_body(times[0], key="freed-000001", associate_id=alice))  # fmt: skip
+    assert booked.status_code == 201
+    assert len(set(SlotHold.objects.values_list("requester", flat=True))) == 2  # a keyed hash, never the address
+    assert "203.0.113.7" not in set(SlotHold.objects.values_list("requester", flat=True))
+
+
 def test_an_expired_hold_frees_the_slot(calendar):
     start = next_day(0, "15:00")
     http = HttpClient()
