@@ -19,7 +19,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from typing import Protocol
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import jwt
 from django.conf import settings
@@ -184,16 +184,23 @@ class LiveKitStream:
         if not isinstance(answer, dict) or answer.get("name") != room:
             raise StreamUnavailable("LiveKit answered without the room.")
 
+    def meet_url(self, token: str) -> str:
+        """LiveKit's own web app (LIVEKIT_MEET_URL) in this room with this token: where a viewer
+        watches, and the host publishes from her phone, without a player of ours."""
+        return f"{settings.LIVEKIT_MEET_URL}?liveKitUrl={quote(self.url, safe='')}&token={quote(token, safe='')}"
+
     def player(self, *, room: str, url: str, identity: str | None) -> dict:
         self._require()
         data = {"provider": "livekit", "url": self.url, "room": room}
         if identity is not None:
             data["token"] = self.join_token(room=room, identity=identity, publish=False)
+            data["watch_url"] = self.meet_url(data["token"])
         return data
 
     def publisher(self, *, room: str, url: str, identity: str, name: str) -> dict:
-        return {"provider": "livekit", "url": self.url, "room": room,
-                "token": self.join_token(room=room, identity=identity, name=name, publish=True)}  # fmt: skip
+        token = self.join_token(room=room, identity=identity, name=name, publish=True)
+        return {"provider": "livekit", "url": self.url, "room": room, "token": token,
+                "publish_url": self.meet_url(token)}  # fmt: skip
 
 
 def livekit() -> LiveKitStream:

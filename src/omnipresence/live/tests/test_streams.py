@@ -9,6 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import jwt
 import pytest
+from django.test import Client as HttpClient
 
 from omnipresence.live import selectors, services, streams
 from omnipresence.live.errors import StreamUnavailable
@@ -112,7 +113,7 @@ def test_tokens_follow_livekits_claims_publish_for_the_host_subscribe_for_viewer
     assert provider.api_base() == "https://demo.livekit.cloud"
 
 
-def test_going_live_creates_the_livekit_room(world_a, host_actor, livekit_settings):
+def test_going_live_creates_the_livekit_room(world_a, host_actor, livekit_settings, settings):
     with FakeLiveKit() as fake:
         livekit_settings(fake.url)
         event = make_event(world_a, host_actor, stream="livekit")
@@ -129,6 +130,15 @@ def test_going_live_creates_the_livekit_room(world_a, host_actor, livekit_settin
         publisher = services.host_stream(actor=host_actor, event=live)
         claims = jwt.decode(publisher["token"], SECRET, algorithms=["HS256"])
         assert (claims["sub"], claims["video"]["canPublish"]) == (f"host-{host_actor.user_id}", True)
+        # Viewers watch, and the host publishes from her phone, in LiveKit's own web app.
+        from urllib.parse import parse_qs, urlsplit
+
+        watch = urlsplit(player["watch_url"])
+        assert f"{watch.scheme}://{watch.netloc}{watch.path}" == settings.LIVEKIT_MEET_URL
+        assert parse_qs(watch.query) == {"liveKitUrl": [fake.url], "token": [player["token"]]}
+        assert parse_qs(urlsplit(publisher["publish_url"]).query)["token"] == [publisher["token"]]
+        page = HttpClient().get(f"/atelier-a/live/{live.pk}/").content.decode()
+        assert 'id="watch-livekit"' in page and "token=" in page
 
 
 @pytest.mark.parametrize("fault", ["wrong_secret", "server_error", "unreachable"])
