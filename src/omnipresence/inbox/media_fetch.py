@@ -1,8 +1,10 @@
-"""Photos and videos she sends on WhatsApp, Messenger or Instagram, fetched into our own storage.
+"""Photos and videos she sends on WhatsApp, Messenger, Instagram or through Twilio (MMS, WhatsApp),
+fetched into our own storage.
 
 The webhook only names the file: WhatsApp's Cloud API gives a media id (`GET /<version>/<media id>`
 with the inbox's token answers a short-lived URL, which needs the token too), Messenger and
-Instagram a CDN URL that expires within days. Right after the message is stored (after the commit,
+Instagram a URL on Meta's CDN that expires within days, Twilio a media URL under the account (with
+its credentials; it redirects to storage elsewhere, where the credentials are not carried). Right after the message is stored (after the commit,
 as the outbox does), and again from the `inbox_media` sweep when that failed, each file is fetched,
 checked like an upload (inbox.attachments: type from the bytes, size limits, photos stripped of
 their metadata) and attached to her message, so the thread shows it and it outlives the
@@ -16,6 +18,7 @@ import logging
 import urllib.error
 import urllib.request
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
@@ -33,17 +36,36 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 GIVE_UP_AFTER = timedelta(days=2)  # providers' links are gone by then
 KINDS = ("image", "video", "sticker")  # what the thread can show; audio and documents stay named
-_OPENER = urllib.request.build_opener()
+# Where Messenger and Instagram keep attachments: a URL elsewhere in a webhook is not fetched.
+META_CDN_HOSTS = (".fbcdn.net", ".fbsbx.com", ".cdninstagram.com")
+
+
+class _NoCredentialsElsewhere(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect, but never carry the Authorization header to another host (Twilio's media
+    URL redirects to its storage; the account's credentials stay with Twilio)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is not None and urlsplit(newurl).netloc != urlsplit(req.full_url).netloc:
+            new.remove_header("Authorization")
+        return new
+
+
+_OPENER = urllib.request.build_opener(_NoCredentialsElsewhere)
+
+
+def _kind(entry: dict) -> str:
+    """image, video… — named by the provider, or by the content type it gave (Twilio)."""
+    return str(entry.get("type") or str(entry.get("content_type") or "").partition("/")[0])
 
 
 def media_wanted(payload: dict | None) -> bool:
-    return any(isinstance(m, dict) and m.get("type") in KINDS for m in (payload or {}).get("media") or [])
+    return any(isinstance(m, dict) and _kind(m) in KINDS for m in (payload or {}).get("media") or [])
 
 
 def media_mark_pending(message: Message, inbox) -> None:
-    """Called for a newly stored inbound message: fetch its files after the commit. Not for a
-    flood (inbox.services), nor for Twilio, whose media links redirect to storage elsewhere and
-    would carry the account's credentials there (its messages keep the links)."""
+    """Called for a newly stored inbound message: fetch its files after the commit (not for a
+    flood: inbox.services)."""
     if inbox.provider not in FETCHERS or message.payload.get("flood") or not media_wanted(message.payload):
         return
     Message.objects.filter(pk=message.pk).update(payload={**message.payload, "media_state": "pending",
@@ -85,14 +107,34 @@ def _whatsapp_bytes(inbox, media: dict) -> bytes:
     return data
 
 
+def on_meta_cdn(url: str) -> bool:
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    return parts.scheme == "https" and any(host.endswith(suffix) or host == suffix[1:] for suffix in META_CDN_HOSTS)
+
+
 def _meta_bytes(inbox, media: dict) -> bytes:
     url = str(media.get("url") or "")
-    if not url.startswith(("https://", settings.META_GRAPH_BASE + "/")):
-        raise ProviderFailed("Meta gave no https URL for the attachment.", permanent=True)
+    if not on_meta_cdn(url) and not url.startswith(settings.META_GRAPH_BASE + "/"):
+        raise ProviderFailed("The attachment is not on Meta's CDN.", permanent=True)
     return download("Meta", url, headers={})
 
 
-FETCHERS = {"whatsapp_cloud": _whatsapp_bytes, "meta": _meta_bytes}
+def _twilio_bytes(inbox, media: dict) -> bytes:
+    """Twilio's media URL (`MediaUrl<n>`): under the account's own API path, fetched with its
+    credentials (needed when media authentication is on); the redirect to storage goes without them."""
+    import base64
+
+    config = inbox.config or {}
+    sid, token = config.get("account_sid", ""), config.get("auth_token", "")
+    url = str(media.get("url") or "")
+    if not sid or not url.startswith(f"{settings.TWILIO_API_BASE}/2010-04-01/Accounts/{sid}/"):
+        raise ProviderFailed("The media is not under this Twilio account.", permanent=True)
+    basic = base64.b64encode(f"{sid}:{token}".encode()).decode()
+    return download("Twilio", url, headers={"Authorization": f"Basic {basic}"})
+
+
+FETCHERS = {"whatsapp_cloud": _whatsapp_bytes, "meta": _meta_bytes, "twilio": _twilio_bytes}
 
 
 LEASE = timedelta(minutes=5)  # a fetch that crashed midway is taken up again after this
@@ -134,7 +176,7 @@ def media_fetch(message_id: int) -> str:
     fetched: list[tuple[dict, bytes]] = []
     again = False
     for entry in entries:
-        if entry.get("type") not in KINDS or entry.get("attachment_id") or entry.get("error") or fetcher is None:
+        if _kind(entry) not in KINDS or entry.get("attachment_id") or entry.get("error") or fetcher is None:
             continue
         try:
             fetched.append((entry, fetcher(inbox, entry)))

@@ -165,6 +165,9 @@ class FakeProviders:
         if parts[:1] == ["2010-04-01"]:
             if request.method == "POST" and len(parts) == 4 and parts[1] == "Accounts" and parts[3] == "Messages.json":
                 return self._twilio_message(request, parts[2])
+            if request.method == "GET" and len(parts) == 7 and parts[1] == "Accounts" and parts[3] == "Messages" \
+                    and parts[5] == "Media":  # fmt: skip
+                return self._twilio_media(request, parts[2], parts[6])
             raise twilio_error(404, 20404, f"The requested resource {request.path} was not found")
         if request.method == "GET" and len(parts) == 2 and parts[0] == "whatsapp-media" and parts[1] in self.whatsapp_media:
             data, mime, token = self.whatsapp_media[parts[1]]
@@ -334,7 +337,7 @@ class FakeProviders:
             answer[name] = value
         return {f"mentioned_{what}": answer, "id": ig_user_id}
 
-    def _twilio_message(self, request: RecordedRequest, sid: str) -> tuple[int, dict]:
+    def _twilio_basic(self, request: RecordedRequest, sid: str) -> None:
         authorization = request.header("Authorization") or ""
         try:
             user, _, token = base64.b64decode(authorization.removeprefix("Basic ")).decode().partition(":")
@@ -343,6 +346,18 @@ class FakeProviders:
         if (not authorization.startswith("Basic ") or user != sid or sid not in self.twilio_accounts
                 or token != self.twilio_accounts[sid]):  # fmt: skip
             raise twilio_error(401, 20003, "Authenticate")
+
+    def _twilio_media(self, request: RecordedRequest, sid: str, media_sid: str) -> tuple[int, tuple]:
+        """Twilio answers a media URL with a redirect to its storage (another host: here `localhost`
+        for the same server), which serves the file without Twilio's credentials."""
+        self._twilio_basic(request, sid)
+        if media_sid not in self.cdn_files:
+            raise twilio_error(404, 20404, f"The requested resource {request.path} was not found")
+        port = self.url.rsplit(":", 1)[1]
+        return 307, (b"", "text/plain", {"Location": f"http://localhost:{port}/cdn/{media_sid}"})
+
+    def _twilio_message(self, request: RecordedRequest, sid: str) -> tuple[int, dict]:
+        self._twilio_basic(request, sid)
         if (request.header("Content-Type") or "").split(";")[0].strip() != "application/x-www-form-urlencoded":
             raise twilio_error(400, 20001, "Content-Type must be application/x-www-form-urlencoded")
         key = request.header("I-Twilio-Idempotency-Token") or ""
@@ -451,10 +466,17 @@ class _Handler(BaseHTTPRequestHandler):
                               "fbtrace_id": secrets.token_urlsafe(8)}}  # fmt: skip
         self._send(request, 500, body)
 
-    def _send(self, request: RecordedRequest, status: int, body: dict | tuple[bytes, str]) -> None:
-        payload, content_type = body if isinstance(body, tuple) else (json.dumps(body).encode(), "application/json")
+    def _send(self, request: RecordedRequest, status: int, body: dict | tuple) -> None:
+        """A JSON answer, or (bytes, content type[, headers])."""
+        if isinstance(body, tuple):
+            payload, content_type, *more = body
+            extra = more[0] if more else {}
+        else:
+            payload, content_type, extra = json.dumps(body).encode(), "application/json", {}
         request.status = status
         self.send_response(status)
+        for name, value in extra.items():
+            self.send_header(name, value)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()

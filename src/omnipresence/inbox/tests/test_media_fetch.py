@@ -134,3 +134,45 @@ def test_inboxes_without_a_fetcher_and_floods_are_not_fetched(manager_actor, wa,
         one.refresh_from_db()
         assert "media_state" not in one.payload
     assert media_fetch.media_sweep() == {} and not fake.requests
+
+
+def test_an_mms_photo_is_fetched_with_twilios_credentials_that_stay_with_twilio(manager_actor, fake, settings,
+                                                                               django_capture_on_commit_callbacks):  # fmt: skip
+    from omnipresence.inbox import services
+    from omnipresence.inbox.tests import test_provider_twilio as tw
+
+    settings.SITE_URL = tw.SITE
+    fake.twilio_accounts[tw.SID] = tw.AUTH_TOKEN
+    inbox = services.inbox_create(actor=manager_actor, kind="sms", name="SMS", address=tw.NUMBER, provider="twilio",
+                                  config=tw.CONFIG)  # fmt: skip
+    out = io.BytesIO()
+    Image.new("RGB", (32, 32), (0, 120, 0)).save(out, "JPEG")
+    fake.cdn_files["ME" + "1" * 32] = out.getvalue()
+    media_url = f"{fake.url}/2010-04-01/Accounts/{tw.SID}/Messages/MM{'2' * 32}/Media/ME{'1' * 32}"
+    params = tw.sms_params("MM" + "2" * 32, "", NumMedia="1", MediaUrl0=media_url, MediaContentType0="image/jpeg")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tw.post(inbox.pk, params).status_code == 200
+    message = Message.objects.get()
+    assert message.attachments.get().content_type == "image/jpeg" and message.payload["media_state"] == "done"
+    asked, stored = fake.requests[-2:]
+    assert asked.path.endswith(f"/Media/ME{'1' * 32}") and (asked.header("Authorization") or "").startswith("Basic ")
+    assert stored.path == f"/cdn/ME{'1' * 32}" and stored.header("Authorization") is None  # not carried to storage
+
+
+def test_urls_outside_the_providers_are_not_fetched(manager_actor, wa, fake, settings):
+    from omnipresence.inbox import services
+
+    fake.pages[meta.PAGE_ID] = meta.PAGE_TOKEN
+    messenger = services.inbox_create(actor=manager_actor, kind="messenger", name="Messenger", address=meta.PAGE_ID,
+                                      provider="meta", config=meta.CONFIG)  # fmt: skip
+    message, _ = services.inbound_receive(inbox=messenger, sender=meta.PSID, body="[image]", payload={
+        "media": [{"type": "image", "url": "https://169.254.169.254/latest/meta-data"}]})  # fmt: skip
+    media_fetch.media_mark_pending(message, messenger)
+    assert media_fetch.media_fetch(message.pk) == "failed"
+    message.refresh_from_db()
+    assert "not on Meta's CDN" in message.payload["media"][0]["error"] and not fake.requests
+    allowed = ("https://scontent.xx.fbcdn.net/v/x.jpg", "https://lookaside.fbsbx.com/ig/x", "https://fbcdn.net/x")
+    refused = ("http://scontent.xx.fbcdn.net/v/x.jpg", "https://fbcdn.net.evil.com/x", "https://evilfbcdn.net/x",
+               "https://10.0.0.1/x", "file:///etc/passwd")
+    assert all(media_fetch.on_meta_cdn(url) for url in allowed)
+    assert not any(media_fetch.on_meta_cdn(url) for url in refused)
