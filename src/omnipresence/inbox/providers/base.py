@@ -220,6 +220,22 @@ class Receipt:
     error: str = ""
 
 
+def media_and_words(payload: dict, body: str) -> tuple[str, str, str] | None:
+    """The message's first photo or video as (image|video, absolute link, the rest of the text
+    without that link), or None: for channels that show media natively."""
+    for attachment in payload.get("attachments") or []:
+        if not isinstance(attachment, dict) or not attachment.get("url"):
+            continue
+        kind = str(attachment.get("content_type", "")).partition("/")[0]
+        if kind not in ("image", "video"):
+            continue
+        url = attachment["url"]
+        link = url if url.startswith("http") else settings.SITE_URL + url
+        words = "\n".join(line for line in body.split("\n") if line.strip() != link).strip()
+        return kind, link, words
+    return None
+
+
 def media_placeholder(kind: str) -> str:
     """The words a message without text shows in the thread (the payload keeps the media)."""
     return f"[{kind}]"

@@ -34,6 +34,7 @@ from omnipresence.inbox.providers.base import (
     hub_signature_check,
     json_object,
     kind_require,
+    media_and_words,
     media_placeholder,
     moment,
     provider_request,
@@ -88,7 +89,12 @@ class MetaAdapter:
                                       body=json.dumps({"message": body}).encode())  # fmt: skip
             reply_id = answer.get("id")
         else:
-            message: dict = {"recipient": {"id": to}, "messaging_type": "RESPONSE", "message": {"text": body}}
+            media = media_and_words(payload, body)
+            if media is not None and not media[2]:  # a photo alone: shown in the chat (Meta takes no caption)
+                content = {"attachment": {"type": media[0], "payload": {"url": media[1], "is_reusable": False}}}
+            else:  # words (and any photo as its link)
+                content = {"text": body}
+            message: dict = {"recipient": {"id": to}, "messaging_type": "RESPONSE", "message": content}
             if payload.get("tag") == "HUMAN_AGENT":  # 24 h to 7 days after her last message
                 message.update(messaging_type="MESSAGE_TAG", tag="HUMAN_AGENT")
             answer = provider_request(

@@ -30,6 +30,7 @@ from omnipresence.inbox.providers.base import (
     hub_signature_check,
     json_object,
     kind_require,
+    media_and_words,
     media_placeholder,
     moment,
     provider_request,
@@ -115,19 +116,10 @@ def _native_media(payload: dict, body: str) -> tuple[str, str, str] | None:
     """(type, link, caption) when the message carries a photo or a video: WhatsApp shows it in the
     chat (fetched from its capability URL) with her associate's words as the caption. The other
     photos stay links in the caption; a caption too long for WhatsApp goes as a text with links."""
-    for attachment in payload.get("attachments") or []:
-        if not isinstance(attachment, dict) or not attachment.get("url"):
-            continue
-        kind = str(attachment.get("content_type", "")).partition("/")[0]
-        if kind not in ("image", "video"):
-            continue
-        url = attachment["url"]
-        link = url if url.startswith("http") else settings.SITE_URL + url
-        caption = "\n".join(line for line in body.split("\n") if line.strip() != link).strip()
-        if len(caption) > MAX_CAPTION:
-            return None
-        return kind, link, caption
-    return None
+    found = media_and_words(payload, body)
+    if found is None or len(found[2]) > MAX_CAPTION:
+        return None
+    return found
 
 
 def _message_body(message: dict) -> tuple[str, dict]:

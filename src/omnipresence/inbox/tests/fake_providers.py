@@ -295,13 +295,26 @@ class FakeProviders:
         if (messaging_type == "MESSAGE_TAG") != ("tag" in body) or ("tag" in body and body["tag"] not in HUB_TAGS):
             raise graph_error(400, "(#100) A tag is sent with messaging_type MESSAGE_TAG, and only then", 100)
         message = body.get("message")
-        if not isinstance(message, dict) or not isinstance(message.get("text"), str) or set(message) - {"text"}:
-            raise graph_error(400, "(#100) Param message must be {text}", 100)
-        if not 1 <= len(message["text"]) <= 2000:
-            raise graph_error(400, "(#100) Length of param message[text] must be less than or equal to 2000", 100)
+        record = {"provider": "meta", "page_id": page_id, "to": recipient["id"], "messaging_type": messaging_type,
+                  "tag": body.get("tag")}  # fmt: skip
+        if isinstance(message, dict) and set(message) == {"attachment"}:
+            attachment = message["attachment"]
+            if not isinstance(attachment, dict) or attachment.get("type") not in ("image", "video", "audio", "file") \
+                    or not isinstance(attachment.get("payload"), dict) \
+                    or not re.match(r"https?://[^/\s]+/\S*$", str(attachment["payload"].get("url", ""))) \
+                    or set(attachment["payload"]) - {"url", "is_reusable"}:  # fmt: skip
+                raise graph_error(400, "(#100) Param message[attachment] must be {type, payload: {url, is_reusable}}",
+                                  100)  # fmt: skip
+            record.update(body="", attachment={"type": attachment["type"], "url": attachment["payload"]["url"]})
+        else:
+            if not isinstance(message, dict) or not isinstance(message.get("text"), str) or set(message) - {"text"}:
+                raise graph_error(400, "(#100) Param message must be {text} or {attachment}", 100)
+            if not 1 <= len(message["text"]) <= 2000:
+                raise graph_error(400, "(#100) Length of param message[text] must be less than or equal to 2000", 100)
+            record["body"] = message["text"]
         mid = "m_" + secrets.token_urlsafe(24)
-        self.sent.append({"provider": "meta", "page_id": page_id, "to": recipient["id"], "body": message["text"],
-                          "messaging_type": messaging_type, "tag": body.get("tag"), "id": mid})  # fmt: skip
+        record["id"] = mid
+        self.sent.append(record)
         return {"recipient_id": recipient["id"], "message_id": mid}
 
     def _comment_reply(self, request: RecordedRequest, comment_id: str) -> dict:

@@ -138,6 +138,36 @@ def test_an_answer_within_24_hours_is_a_response(messenger, associate_actor, fak
     assert (answer.status, answer.provider_message_id) == ("sent", fake.sent[0]["id"])
 
 
+def test_a_photo_alone_is_shown_in_messenger_and_a_photo_with_words_goes_as_its_link(
+    messenger, associate_actor, fake, settings, django_capture_on_commit_callbacks
+):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from omnipresence.inbox.attachments import attachment_upload
+
+    settings.SITE_URL = "https://shop.example"
+    conversation = _conversation(messenger)
+    shots = []
+    for _ in range(2):
+        raw = io.BytesIO()
+        Image.new("RGB", (40, 30), (10, 90, 200)).save(raw, "JPEG")
+        shots.append(attachment_upload(actor=associate_actor, conversation=conversation,
+                                       upload=SimpleUploadedFile("rail.jpg", raw.getvalue(), "image/jpeg")))  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        services.message_send(actor=associate_actor, conversation=conversation, body="", attachment_ids=[shots[0].pk])
+        services.message_send(actor=associate_actor, conversation=conversation, body="On the rail now",
+                              attachment_ids=[shots[1].pk])  # fmt: skip
+    photo, words = (r.json()["message"] for r in fake.requests[-2:])
+    assert photo == {"attachment": {"type": "image", "payload": {"url": f"https://shop.example{shots[0].url}",
+                                                                 "is_reusable": False}}}  # fmt: skip
+    assert words == {"text": f"On the rail now\nhttps://shop.example{shots[1].url}"}
+    assert [m["attachment"]["url"] for m in fake.sent_by("meta") if m.get("attachment")] == [
+        f"https://shop.example{shots[0].url}"]
+
+
 def test_after_24_hours_a_human_agent_answers_for_7_days_then_nothing(instagram, associate_actor, fake,
                                                                       django_capture_on_commit_callbacks):  # fmt: skip
     conversation = _conversation(instagram, hours_ago=3 * 24)
