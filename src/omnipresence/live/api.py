@@ -391,6 +391,26 @@ def live_event_replay(request, slug: SLUG, event_id: ID, payload: ReplayIn):
     return _staff_out(services.live_replay_set(actor=actor, event=event, replay_url=payload.replay_url))
 
 
+class MomentIn(Input):
+    offset_seconds: int
+
+
+class MomentOut(Schema):
+    pin_id: int
+    product_id: int
+    offset_seconds: int
+
+
+@router.put("/boutiques/{slug}/live-events/{event_id}/moments/{pin_id}", response={200: MomentOut, **STAFF},
+            auth=AUTH)  # fmt: skip
+def live_event_moment(request, slug: SLUG, event_id: ID, pin_id: ID, payload: MomentIn):
+    """Correct when a piece shows in the replay (seconds from the start), once ended."""
+    actor = request_actor(request, slug)
+    event = selectors.access_event(actor, event_id)
+    pin = services.live_moment_set(actor=actor, event=event, pin_id=pin_id, offset_seconds=payload.offset_seconds)
+    return {"pin_id": pin.pk, "product_id": pin.product_id, "offset_seconds": pin.offset_seconds}
+
+
 @router.get("/boutiques/{slug}/live-events/{event_id}/host-stream", response={200: dict[str, Any], **STAFF}, auth=AUTH)
 def live_event_host_stream(request, slug: SLUG, event_id: ID):
     """What the host broadcasts with (LiveKit: the server URL, the room and a token that may publish)."""

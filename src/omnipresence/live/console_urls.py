@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:event_id>/start/", views.live_start, name="live_start"),
     path("<int:event_id>/end/", views.live_end, name="live_end"),
     path("<int:event_id>/replay/", views.live_replay, name="live_replay"),
+    path("<int:event_id>/moments/<int:pin_id>/", views.live_moment, name="live_moment"),
     path("<int:event_id>/featured/", views.live_featured, name="live_featured"),
     path("<int:event_id>/pin/", views.live_pin, name="live_pin"),
     path("<int:event_id>/slow-mode/", views.live_slow_mode, name="live_slow_mode"),

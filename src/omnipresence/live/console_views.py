@@ -190,6 +190,25 @@ def live_replay(request, actor: Actor, event_id: int):
 
 @staff_view
 @require_POST
+def live_moment(request, actor: Actor, event_id: int, pin_id: int):
+    """Correct a piece's moment in the replay: minutes and seconds ("12:05") or seconds."""
+
+    def moment(event):
+        raw = request.POST.get("at", "").strip()[:12]
+        minutes, sep, seconds = raw.partition(":")
+        if sep and minutes.isdigit() and seconds.isdigit() and len(seconds) <= 2 and int(seconds) < 60:
+            offset = int(minutes) * 60 + int(seconds)
+        elif raw.isdigit():
+            offset = int(raw)
+        else:
+            raise InvalidInput(_("Give the moment as minutes:seconds, e.g. 12:05."), code="invalid_offset")
+        services.live_moment_set(actor=actor, event=event, pin_id=pin_id, offset_seconds=offset)
+
+    return _act(request, actor, event_id, moment, _("The moment is corrected."))
+
+
+@staff_view
+@require_POST
 def live_featured(request, actor: Actor, event_id: int):
     """Add a product (by id from the search, or by SKU), remove one, or change how many one viewer
     may reserve: the whole list goes to featured_set in its order."""

@@ -212,6 +212,13 @@ def chat_list(*, event: LiveEvent, after_id: int = 0, limit: int = CHAT_PAGE, wi
     return list(reversed(qs.order_by("-pk")[:limit]))
 
 
+def _clocks(offset: int) -> dict:
+    """A moment as the replay shows it ("1:02:05", "12:05") and as minutes:seconds ("62:05")."""
+    minutes, seconds = divmod(offset, 60)
+    clock = f"{minutes // 60}:{minutes % 60:02d}:{seconds:02d}" if minutes >= 60 else f"{minutes}:{seconds:02d}"
+    return {"clock": clock, "at": f"{minutes}:{seconds:02d}"}
+
+
 def replay_data(event: LiveEvent) -> dict:
     """The replay and its chapters: each time a product was pinned, in seconds from the start."""
     pins = list(LivePin.objects.filter(event=event).select_related("product").order_by("pinned_at", "pk"))
@@ -223,8 +230,9 @@ def replay_data(event: LiveEvent) -> dict:
         "replay_url": event.replay_url if event.status == LiveEvent.Status.ENDED else "",
         "started_at": event.started_at, "ended_at": event.ended_at, "duration_seconds": duration,
         "products": [
-            {"product_id": pin.product_id, "title": pin.product.title, "handle": pin.product.handle,
-             "offset_seconds": pin.offset_seconds, "pinned_at": pin.pinned_at}
+            {"pin_id": pin.pk, "product_id": pin.product_id, "title": pin.product.title,
+             "handle": pin.product.handle, "offset_seconds": pin.offset_seconds, "pinned_at": pin.pinned_at,
+             **_clocks(pin.offset_seconds)}
             for pin in pins
         ],
     }  # fmt: skip

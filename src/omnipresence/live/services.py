@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from omnipresence.catalog.models import Product
-from omnipresence.core.errors import Forbidden, InvalidInput
+from omnipresence.core.errors import Forbidden, InvalidInput, NotFound
 from omnipresence.core.validation import clean_text, same_boutique
 from omnipresence.live import realtime, selectors, streams
 from omnipresence.live.errors import (
@@ -310,6 +310,32 @@ def live_replay_set(*, actor: Actor, event: LiveEvent, replay_url: str) -> LiveE
         locked.save(update_fields=["replay_url", "updated_at"])
         realtime.emit(locked.pk, "status", **_status(locked))
     return selectors.access_event(actor, event.pk)
+
+
+MAX_REPLAY_SECONDS = 24 * 3600
+
+
+def live_moment_set(*, actor: Actor, event: LiveEvent, pin_id, offset_seconds) -> LivePin:
+    """Correct when a piece shows in the replay (the host pinned it a little late), once ended: a
+    whole number of seconds from the start, within the event's length."""
+    _may_run(actor, event)
+    if isinstance(offset_seconds, bool) or not isinstance(offset_seconds, int) or not 0 <= offset_seconds <= MAX_REPLAY_SECONDS:
+        raise InvalidInput("The moment is a whole number of seconds from the start.", code="invalid_offset")
+    with transaction.atomic():
+        locked = LiveEvent.objects.select_for_update().get(pk=event.pk)
+        if locked.status != LiveEvent.Status.ENDED:
+            raise EventWrongState("Moments of the replay are set once the event has ended.", code="event_not_ended")
+        pin = LivePin.objects.filter(event=locked, pk=pin_id if isinstance(pin_id, int) else 0).first()
+        if pin is None:
+            raise NotFound("No such moment in this event's replay.", code="moment_not_found")
+        if locked.started_at and locked.ended_at:
+            length = int((locked.ended_at - locked.started_at).total_seconds())
+            if offset_seconds > length:
+                raise InvalidInput(f"The event lasted {length} seconds.", code="invalid_offset",
+                                   details={"max": length})  # fmt: skip
+        pin.offset_seconds = offset_seconds
+        pin.save(update_fields=["offset_seconds"])
+    return pin
 
 
 def host_stream(*, actor: Actor, event: LiveEvent) -> dict:

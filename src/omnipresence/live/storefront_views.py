@@ -84,9 +84,6 @@ def _render_event(request, event: LiveEvent, *, status: int = 200, error: Domain
     if event.stream_provider == LiveEvent.Stream.LIVEKIT and key and event.status != LiveEvent.Status.ENDED:
         data["stream"] = selectors.stream_data(event, identity=f"viewer-{key}")  # her subscribe token
     replay = selectors.replay_data(event) if event.status == LiveEvent.Status.ENDED else None
-    for chapter in replay["products"] if replay else []:
-        minutes, seconds = divmod(chapter["offset_seconds"], 60)
-        chapter["clock"] = f"{minutes // 60}:{minutes % 60:02d}:{seconds:02d}" if minutes >= 60 else f"{minutes}:{seconds:02d}"
     context = {
         "boutique": event.boutique, "event": event, "data": data, "live": live, "replay": replay,
         "seek": _seek_seconds(request), "messages_list": [selectors.message_data(m) for m in selectors.chat_list(event=event)],

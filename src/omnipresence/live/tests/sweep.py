@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from omnipresence.catalog import services as catalog
 from omnipresence.live import services, viewers
+from omnipresence.live.models import LivePin
 
 PUBLIC = {
     ("GET", "/boutiques/{slug}/live/{event_id}"),
@@ -44,8 +45,9 @@ def sweep_ids(world: dict) -> dict:
         spare = _event(world, "Sweep spare", product)
         key, _ = viewers.viewer_token_new(event_id=event.pk)
         message = services.chat_post(event=event, viewer_key=key, name="Viewer", text="Hello")
+        pin = LivePin.objects.create(event=event, product=product, pinned_at=timezone.now(), offset_seconds=0)
         world["live_sweep"] = {"event_id": event.pk, "message_id": message.pk, "spare_event_id": spare.pk,
-                               "live_product_id": product.pk}  # fmt: skip
+                               "live_product_id": product.pk, "pin_id": pin.pk}  # fmt: skip
     return world["live_sweep"]
 
 
@@ -75,4 +77,5 @@ def sweep_operations(world: dict) -> dict:
         ("POST", f"{base}/start"): {},
         ("POST", f"{base}/end"): {"json": {}},
         ("PUT", f"{base}/replay"): {"json": {"replay_url": "https://video.example/replay"}},
+        ("PUT", f"{base}/moments/{{pin_id}}"): {"json": {"offset_seconds": 0}},
     }

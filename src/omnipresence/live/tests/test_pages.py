@@ -306,3 +306,33 @@ def test_host_view_bad_input_is_a_4xx_with_a_message(world_a, associate_a, live_
     assert json_answer.status_code == 422 and json_answer.json()["code"] == "invalid_seconds"
     assert LiveEvent.objects.get(pk=live_event.pk).slow_mode_seconds == 0
     assert LiveMessage.objects.get(pk=message.pk).hidden_at is None
+
+
+def test_the_host_corrects_a_pieces_moment_in_the_replay(world_a, host_actor, associate_a, event, world_b):
+    services.product_pin(actor=host_actor, event=event, product=world_a["product"])
+    services.live_event_start(actor=host_actor, event=event)
+    pin = event.pins.get()
+    early = logged_in(associate_a).post(f"{CONSOLE}/{event.pk}/moments/{pin.pk}/", {"at": "0:30"})
+    assert early.status_code == 409  # still live: the replay's moments come after
+    services.live_event_end(actor=host_actor, event=event, replay_url="https://video.example/replay.mp4")
+    ended = LiveEvent.objects.get(pk=event.pk)
+    LiveEvent.objects.filter(pk=event.pk).update(started_at=ended.ended_at - timedelta(minutes=20))
+    http = logged_in(associate_a)
+    host_view = text_of(http.get(f"{CONSOLE}/{event.pk}/"))
+    assert f'id="moment-{pin.pk}" name="at" value="0:00"' in host_view
+    assert http.post(f"{CONSOLE}/{event.pk}/moments/{pin.pk}/", {"at": "1:05"}).status_code == 302
+    pin.refresh_from_db()
+    assert pin.offset_seconds == 65
+    assert '<span class="chapter-time">1:05</span> Blue Statement Coat' in text_of(Client().get(f"{PAGE}/{event.pk}/"))
+    for bad, code in (("soon", 422), ("1:75", 422), ("25:00", 422), ("", 422)):  # 25 min: longer than the event
+        refused = http.post(f"{CONSOLE}/{event.pk}/moments/{pin.pk}/", {"at": bad})
+        assert refused.status_code == code, bad
+    assert http.post(f"{CONSOLE}/{event.pk}/moments/{pin.pk + 999}/", {"at": "0:10"}).status_code == 404
+    api = http.put(f"/api/v1/boutiques/atelier-a/live-events/{event.pk}/moments/{pin.pk}", {"offset_seconds": 70},
+                   content_type="application/json")  # fmt: skip
+    assert api.status_code == 200 and api.json() == {"pin_id": pin.pk, "product_id": world_a["product"].pk,
+                                                     "offset_seconds": 70}  # fmt: skip
+    outsider = logged_in(make_staff(world_b, "zoe", "manager"))
+    assert outsider.post(f"/console/boutique-b/live/{event.pk}/moments/{pin.pk}/", {"at": "0:10"}).status_code == 404
+    pin.refresh_from_db()
+    assert pin.offset_seconds == 70
