@@ -113,6 +113,19 @@ def live_event(request, slug: str, event_id: int):
     return _render_event(request, _event_or_404(slug, event_id))
 
 
+@require_GET
+def live_event_ics(request, slug: str, event_id: int):
+    """The event for her calendar (nothing asked of her, nothing kept)."""
+    from django.http import HttpResponse
+
+    from omnipresence.live.calendar import event_ics
+
+    event = _event_or_404(slug, event_id)
+    response = HttpResponse(event_ics(event), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="live-{event.pk}.ics"'
+    return response
+
+
 def _back(event: LiveEvent, anchor: str = "") -> str:
     return reverse("storefront:live_event", args=[event.boutique.slug, event.pk]) + anchor
 

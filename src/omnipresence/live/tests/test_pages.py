@@ -78,6 +78,24 @@ def test_an_upcoming_event_shows_its_countdown_and_the_pieces_without_a_reserve_
     assert "6 available" in page and "reserve-form" not in page
 
 
+def test_an_upcoming_event_goes_into_her_calendar_without_asking_anything(world_a, event, settings):
+    from icalendar import Calendar
+
+    settings.SITE_URL = "https://shop.example"
+    page = text_of(Client().get(f"{PAGE}/{event.pk}/"))
+    assert f'id="add-to-calendar" href="/atelier-a/live/{event.pk}/event.ics"' in page
+    response = Client().get(f"{PAGE}/{event.pk}/event.ics")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/calendar")
+    [entry] = Calendar.from_ical(response.content).walk("VEVENT")
+    assert str(entry["uid"]) == f"live-{event.pk}@shop.example"
+    assert entry.decoded("dtstart") == event.starts_at.replace(microsecond=0)  # calendars keep whole seconds
+    assert entry.decoded("dtend") == event.ends_at.replace(microsecond=0)
+    assert str(entry["summary"]) == f"{event.title} · Atelier A"
+    assert str(entry["url"]) == f"https://shop.example/atelier-a/live/{event.pk}/"
+    assert Client().get(f"/boutique-b/live/{event.pk}/event.ics").status_code == 404
+    assert Client().get(f"{PAGE}/{event.pk + 999}/event.ics").status_code == 404
+
+
 def test_the_live_page_has_the_player_stock_chat_and_a_viewer_token(world_a, live_event, host_actor):
     viewer_post(live_event, text="<b>Hello</b> from Leeds")
     client = Client()
