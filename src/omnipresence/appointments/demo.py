@@ -107,4 +107,24 @@ def seed_appointments(boutique, log=print) -> int:
         booked.append(past)
     if booked:
         log(f"  {boutique.name}: {len(booked)} appointments; her link to the first: {links.manage_url(booked[0])}")
+    _invite_in_conversation(boutique, video)
     return len(booked)
+
+
+def _invite_in_conversation(boutique, video) -> None:
+    """The demo's answered conversation (inbox.demo) ends with an invitation to book the video
+    consultation, as her associate would send it."""
+    from omnipresence.inbox import rich
+    from omnipresence.inbox.models import Conversation
+
+    conversation = (
+        Conversation.objects.filter(boutique=boutique, assignee__isnull=False, messages__direction="out")
+        .select_related("assignee").order_by("pk").first()
+    )  # fmt: skip
+    if conversation is None:
+        return
+    from omnipresence.stores.access import actor_for_user
+
+    rich.send_appointment_invite(actor=actor_for_user(conversation.assignee, boutique), conversation=conversation,
+                                 appointment_type_id=video.pk,
+                                 body="Shall we look at them together on video? Choose a time that suits you.")  # fmt: skip

@@ -22,3 +22,23 @@ def test_the_demo_opens_conversations_once(world_a, manager_a, django_capture_on
         "arrived", "aside", "thanks"
     ]  # fmt: skip
     assert Conversation.objects.filter(status="open", waiting_since__isnull=False).count() == 1
+
+
+def test_the_demo_conversation_ends_with_an_invitation_to_book(world_a, associate_a, django_capture_on_commit_callbacks):
+    from omnipresence.appointments.demo import seed_appointments
+    from omnipresence.appointments.models import AppointmentType
+    from omnipresence.inbox import routing
+    from omnipresence.stores.access import actor_for_user
+
+    boutique = world_a["boutique"]
+    routing.agent_status_set(actor=actor_for_user(associate_a, boutique), status="online", capacity=6)
+    clients.client_resolve(boutique=boutique, email="sibyl@example.com", name="Sibyl Vane")
+    clients.client_resolve(boutique=boutique, email="dorian@example.com", name="Dorian Gray")
+    with django_capture_on_commit_callbacks(execute=True):
+        seed_inbox(boutique, log=lambda *_: None)
+        seed_appointments(boutique, log=lambda *_: None)
+    invite = Message.objects.filter(direction="out").order_by("pk").last()
+    video = AppointmentType.objects.get(boutique=boutique, kind="video_consultation")
+    assert invite.payload["type"] == "appointment" and invite.payload["appointment_type_id"] == video.pk
+    assert invite.payload["url"].endswith(f"/atelier-a/appointments/book/{video.pk}/")
+    assert invite.conversation.assignee_id is not None and invite.author_id == invite.conversation.assignee_id
