@@ -4,6 +4,8 @@ messages from viewers with the host's answer."""
 
 from datetime import timedelta
 
+from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 
 from omnipresence.catalog.models import Product
@@ -54,5 +56,7 @@ def seed_live(boutique, log=print) -> int:
         key, _ = viewers.viewer_token_new(event_id=event.pk)
         services.chat_post(event=event, viewer_key=key, name=name, text=text)
     services.chat_post_staff(actor=host, event=event, text=ANSWER)
-    log(f"  {boutique.name}: live now, {len(products)} featured pieces — /api/v1/boutiques/{boutique.slug}/live/{event.pk}")
+    page = settings.SITE_URL + reverse("storefront:live_event", args=[boutique.slug, event.pk])
+    host = settings.SITE_URL + reverse("console:live_host", args=[boutique.slug, event.pk])
+    log(f"  {boutique.name}: live now, {len(products)} featured pieces — watch at {page} (host view: {host})")
     return 1
