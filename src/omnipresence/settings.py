@@ -233,6 +233,9 @@ META_GRAPH_BASE = os.environ.get("META_GRAPH_BASE", WHATSAPP_GRAPH_BASE).rstrip(
 GRAPH_API_VERSION = os.environ.get("GRAPH_API_VERSION", "v21.0")
 TWILIO_API_BASE = os.environ.get("TWILIO_API_BASE", "https://api.twilio.com").rstrip("/")
 INBOX_PROVIDER_TIMEOUT = float(os.environ.get("INBOX_PROVIDER_TIMEOUT", 10))
+# After a send whose outcome is unknown (the request got there, no answer came back), how long the
+# outbox waits for the provider's receipt naming the message before it sends again.
+INBOX_RECEIPT_WAIT = float(os.environ.get("INBOX_RECEIPT_WAIT", 120))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Omnipresence <no-reply@omnipresence.local>")
 # Outgoing email. The embedded install writes each message to a file in the data dir (read them
 # there); EMAIL_HOST sends through that SMTP server instead.

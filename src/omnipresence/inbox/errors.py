@@ -44,11 +44,14 @@ class AtCapacity(Conflict):
 class ProviderFailed(Exception):
     """An adapter could not hand the message over now (network, 5xx): try again later. With
     `permanent`, the provider refused it for good (a 4xx: a wrong number, a revoked token): the
-    outbox gives up at once and the message is `failed` with the provider's words."""
+    outbox gives up at once and the message is `failed` with the provider's words. With `unknown`,
+    the request reached the provider and no answer came back (a timeout, a dropped connection, a
+    5xx): it may have been sent, so the outbox waits for the provider's receipt before trying again."""
 
-    def __init__(self, message: str = "", *, permanent: bool = False):
+    def __init__(self, message: str = "", *, permanent: bool = False, unknown: bool = False):
         super().__init__(message)
         self.permanent = permanent
+        self.unknown = unknown
 
 
 class InvalidConfig(DomainError):

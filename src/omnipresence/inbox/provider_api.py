@@ -108,7 +108,7 @@ def twilio_status(request, inbox_id: ID):
     """Twilio's status callback for one of our messages (`MessageStatus`)."""
     _body(request)
     twilio_status_webhook(inbox_id=inbox_id, full_path=request.get_full_path(), params=request.POST,
-                          headers=request.headers)  # fmt: skip
+                          headers=request.headers, reference=request.GET.get("ref", ""))  # fmt: skip
     return _text(TWIML_EMPTY, "text/xml")
 
 

@@ -15,6 +15,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -361,6 +362,11 @@ def outbox_deliver(item_id: int) -> str:
     item = OutboxItem.objects.select_related("message__conversation__inbox__boutique").get(pk=item_id)
     message = item.message
     conversation = message.conversation
+    if message.status != Message.Status.QUEUED or message.provider_message_id:
+        # A receipt named it while its answer was lost (a dropped connection, a worker that died
+        # mid-send): the provider has it, and sending again would double it.
+        OutboxItem.objects.filter(pk=item.pk, done_at__isnull=True).update(done_at=timezone.now(), last_error="")
+        return "skipped"
     from omnipresence.inbox.rich import outbound_text
 
     try:
@@ -371,12 +377,16 @@ def outbox_deliver(item_id: int) -> str:
         )  # fmt: skip
     except ProviderFailed as error:
         give_up = item.attempts >= MAX_ATTEMPTS or error.permanent
-        OutboxItem.objects.filter(pk=item.pk).update(
-            last_error=str(error)[:300], next_attempt_at=timezone.now() + _backoff(item.attempts),
+        wait = _backoff(item.attempts)
+        if error.unknown:  # it may have gone: give the provider's receipt time to say so first
+            wait = max(wait, timedelta(seconds=settings.INBOX_RECEIPT_WAIT))
+        OutboxItem.objects.filter(pk=item.pk, done_at__isnull=True).update(
+            last_error=str(error)[:300], next_attempt_at=timezone.now() + wait,
             given_up_at=timezone.now() if give_up else None,
         )  # fmt: skip
-        if give_up:
-            Message.objects.filter(pk=message.pk).update(status=Message.Status.FAILED, error=str(error)[:300])
+        if give_up and Message.objects.filter(pk=message.pk, status=Message.Status.QUEUED).update(
+            status=Message.Status.FAILED, error=str(error)[:300]
+        ):  # fmt: skip
             message.status = Message.Status.FAILED
             realtime.message_status(message)
         log.warning("outbox: message %s not sent (attempt %s): %s", message.pk, item.attempts, error)

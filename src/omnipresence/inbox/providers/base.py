@@ -1,6 +1,7 @@
 """What the real channel providers share: outbound HTTP with a timeout (a network failure, a timeout
-or a 5xx is `ProviderFailed`, tried again by the outbox; a 4xx that can never succeed is a permanent
-`ProviderFailed` carrying the provider's words), Meta's `X-Hub-Signature-256` check and subscribe
+or a 5xx is `ProviderFailed`, tried again by the outbox — `unknown` when the request got there and
+no answer came back; a 4xx that can never succeed is a permanent `ProviderFailed` carrying the
+provider's words), Meta's `X-Hub-Signature-256` check and subscribe
 handshake (WhatsApp Cloud API, Messenger, Instagram), the webhook errors, and the step that hands
 parsed webhook messages and receipts to the inbox's services."""
 
@@ -71,16 +72,18 @@ def provider_request(provider: str, method: str, url: str, *, headers: dict[str,
     except urllib.error.HTTPError as error:
         status, raw = error.code, error.read(MAX_ANSWER_BYTES)
         error.close()
-    except (OSError, http.client.HTTPException) as error:  # refused, reset, timed out, no answer
+    except urllib.error.URLError as error:  # refused, no such host, TLS refused, not fully sent: not taken
         raise ProviderFailed(f"{provider}: {error.__class__.__name__}: {error}"[:300]) from error
+    except (OSError, http.client.HTTPException) as error:  # sent, then a timeout or a dropped connection
+        raise ProviderFailed(f"{provider}: {error.__class__.__name__}: {error}"[:300], unknown=True) from error
     try:
         answer = json.loads(raw) if raw else {}
     except ValueError:
         answer = {}
     if not isinstance(answer, dict):
         answer = {}
-    if status >= 500:
-        raise ProviderFailed(f"{provider} answered {status}: {provider_error(answer)}"[:300])
+    if status >= 500:  # it may have gone all the same (a gateway timing out on a working backend)
+        raise ProviderFailed(f"{provider} answered {status}: {provider_error(answer)}"[:300], unknown=True)
     if status >= 400:
         raise ProviderFailed(f"{provider} refused ({status}): {provider_error(answer)}"[:300],
                              permanent=status not in RETRYABLE_4XX and not _graph_transient(answer))  # fmt: skip
@@ -213,11 +216,15 @@ class Inbound:
 
 @dataclass
 class Receipt:
-    """A provider's news about one of our messages: sent, delivered, read or failed."""
+    """A provider's news about one of our messages: sent, delivered, read or failed. `reference` is
+    the `msg-<id>` we sent along with the message, when the provider hands it back (WhatsApp's
+    `biz_opaque_callback_data`, Messenger's echo `metadata`, our Twilio status callback's `ref`): it
+    names the message when its answer — and so its provider id — was lost."""
 
     provider_message_id: str
     status: str
     error: str = ""
+    reference: str = ""
 
 
 def media_and_words(payload: dict, body: str) -> tuple[str, str, str] | None:
@@ -269,6 +276,7 @@ def webhook_apply(inbox: Inbox, messages: list[Inbound], receipts: list[Receipt]
         counts["stored" if created else "duplicate"] += 1
     for receipt in receipts:
         moved = message_status_update(boutique_id=inbox.boutique_id, provider_message_id=receipt.provider_message_id,
-                                      status=receipt.status, error=receipt.error)  # fmt: skip
+                                      status=receipt.status, error=receipt.error, inbox_id=inbox.pk,
+                                      reference=receipt.reference)  # fmt: skip
         counts["statuses" if moved is not None else "ignored"] += 1
     return {"result": "ok", **counts, "errors": errors}

@@ -7,19 +7,24 @@ the app's webhook settings). A social inbox needs `ig_user_id` (the Instagram pr
 account) instead of `page_id`.
 
 Webhook `/api/v1/webhooks/meta/{inbox_id}`: the same GET handshake and `X-Hub-Signature-256` as
-WhatsApp. `entry[].messaging[]` carries DMs (echoes of our own skipped), delivery and read
-receipts; on a social inbox, `entry[].changes[]` with field `mentions` names a comment or caption
-that @mentions the account, which is fetched from the Graph API (the webhook has no text).
+WhatsApp. `entry[].messaging[]` carries DMs, delivery and read receipts, and echoes of what the
+Page sent (subscribe to `message_echoes`: an echo carrying our `msg-<id>` as `metadata` names a
+message whose answer was lost; other echoes are skipped); on a social inbox, `entry[].changes[]`
+with field `mentions` names a comment or caption that @mentions the account, which is fetched from the Graph API (the webhook has no text).
 Sending: `POST {META_GRAPH_BASE}/{version}/{page_id}/messages` with the page token — a RESPONSE
 within 24 h of her last message, a HUMAN_AGENT-tagged answer up to 7 days (services.REPLY_WINDOWS);
 a mention is answered under the comment (`POST /{comment_id}/replies`). No idempotency key here
-either: a retry after a lost answer sends again.
+either: a Messenger message carries our `msg-<id>` as `message.metadata`, handed back in its echo,
+so the outbox does not send again what Meta took; Instagram DMs and comment replies have no such
+field: there an echo with the same words to the same person, while our message waits without a
+provider id, names it (a photo alone cannot be matched, and a comment reply has no echo).
 """
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.utils import timezone
 
 from omnipresence.inbox.errors import ProviderFailed
 from omnipresence.inbox.models import Conversation, Inbox, Message
@@ -94,6 +99,8 @@ class MetaAdapter:
                 content = {"attachment": {"type": media[0], "payload": {"url": media[1], "is_reusable": False}}}
             else:  # words (and any photo as its link)
                 content = {"text": body}
+            if inbox.kind == Inbox.Kind.MESSENGER:  # comes back in the echo (Instagram has no such field)
+                content["metadata"] = idempotency_key[:1000]
             message: dict = {"recipient": {"id": to}, "messaging_type": "RESPONSE", "message": content}
             if payload.get("tag") == "HUMAN_AGENT":  # 24 h to 7 days after her last message
                 message.update(messaging_type="MESSAGE_TAG", tag="HUMAN_AGENT")
@@ -136,6 +143,23 @@ def _read_up_to(inbox: Inbox, contact: str, watermark) -> list[str]:
             status__in=[Message.Status.SENT, Message.Status.DELIVERED], sent_at__lte=until,
         ).exclude(provider_message_id="").values_list("provider_message_id", flat=True)[:200]
     )  # fmt: skip
+
+
+def _instagram_echo_reference(inbox: Inbox, recipient: str, words: str) -> str:
+    """Instagram hands nothing of ours back, so its echo is matched: our message of the last hour
+    to the same person with the same words, still without a provider id ("" when there is none)."""
+    if not recipient or not words.strip():
+        return ""
+    from omnipresence.inbox.rich import outbound_text
+
+    waiting = Message.objects.filter(
+        conversation__inbox=inbox, conversation__contact=recipient.lower(), direction=Message.Direction.OUTBOUND,
+        status=Message.Status.QUEUED, provider_message_id="", created_at__gte=timezone.now() - timedelta(hours=1),
+    ).order_by("created_at", "pk")[:20]  # fmt: skip
+    for message in waiting:
+        if outbound_text(message, inbox.boutique).strip() == words.strip():
+            return f"msg-{message.pk}"
+    return ""
 
 
 def _mention(inbox: Inbox, value: dict) -> Inbound | str | None:
@@ -192,8 +216,20 @@ def meta_webhook(*, inbox_id: int, body: bytes, headers) -> dict:
         for item in as_list(entry.get("messaging")):
             item = as_dict(item)
             sender = text(as_dict(item.get("sender")).get("id"), 100)
-            if inbox.kind == Inbox.Kind.SOCIAL or as_dict(item.get("message")).get("is_echo") or sender in ours:
-                ignored += 1  # our own answers come back as echoes
+            echo = as_dict(item.get("message"))
+            if inbox.kind == Inbox.Kind.MESSENGER and echo.get("is_echo") and text(echo.get("metadata"), 1000) \
+                    and text(echo.get("mid"), 200):  # fmt: skip
+                # What we sent, handed back: it names a message whose answer was lost.
+                receipts.append(Receipt(echo["mid"], "sent", reference=text(echo["metadata"], 1000)))
+                continue
+            if inbox.kind == Inbox.Kind.INSTAGRAM and echo.get("is_echo") and text(echo.get("mid"), 200) and (
+                reference := _instagram_echo_reference(inbox, text(as_dict(item.get("recipient")).get("id"), 100),
+                                                       text(echo.get("text")))
+            ):  # fmt: skip
+                receipts.append(Receipt(echo["mid"], "sent", reference=reference))
+                continue
+            if inbox.kind == Inbox.Kind.SOCIAL or echo.get("is_echo") or sender in ours:
+                ignored += 1  # the Page's other messages come back as echoes too
                 continue
             if "delivery" in item:
                 receipts += [Receipt(m, "delivered") for m in as_list(as_dict(item["delivery"]).get("mids"))

@@ -8,7 +8,9 @@ Webhooks: `/api/v1/webhooks/twilio/{inbox_id}` (incoming messages) and `…/stat
 callbacks), form-encoded and signed with `X-Twilio-Signature`, checked by the SDK's
 RequestValidator against the public URL Twilio called: SITE_URL + the path. Both answer empty
 TwiML, so Twilio sends nothing by itself. Sending: `POST {TWILIO_API_BASE}/2010-04-01/Accounts/
-{sid}/Messages.json` with HTTP Basic auth, the outbox's key as `I-Twilio-Idempotency-Token`.
+{sid}/Messages.json` with HTTP Basic auth, the outbox's key as `I-Twilio-Idempotency-Token`
+and again in the status callback's address (`…/status?ref=msg-<id>`): the callback then names the
+message even when the answer to the send was lost, and the outbox does not send it again.
 """
 
 import base64
@@ -37,14 +39,17 @@ from omnipresence.inbox.providers.base import (
 
 CONFIG_KEYS = ("account_sid", "auth_token", "from")
 MAX_MEDIA = 10
-# Twilio's MessageStatus values and ours; accepted/queued/sending/scheduled say nothing new.
-RECEIPTS = {"sent": "sent", "delivered": "delivered", "read": "read", "failed": "failed",
-            "undelivered": "failed", "canceled": "failed"}  # fmt: skip
+# Twilio's MessageStatus values and ours: accepted, queued and sending mean Twilio has it, our
+# "sent" (a message already sent stays as it is); scheduled says nothing new.
+RECEIPTS = {"accepted": "sent", "queued": "sent", "sending": "sent", "sent": "sent", "delivered": "delivered",
+            "read": "read", "failed": "failed", "undelivered": "failed", "canceled": "failed"}  # fmt: skip
 TWIML_EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 
 
-def status_callback_url(inbox: Inbox) -> str:
-    return f"{settings.SITE_URL}/api/v1/webhooks/twilio/{inbox.pk}/status"
+def status_callback_url(inbox: Inbox, reference: str = "") -> str:
+    """Where Twilio reports on a message; `ref` names it (the signature covers the whole URL)."""
+    url = f"{settings.SITE_URL}/api/v1/webhooks/twilio/{inbox.pk}/status"
+    return f"{url}?{urlencode({'ref': reference})}" if reference else url
 
 
 def _address(inbox: Inbox, number: str) -> str:
@@ -85,7 +90,7 @@ class TwilioAdapter:
                 url = attachment.get("url", "") if isinstance(attachment, dict) else ""
                 if url:
                     form.append(("MediaUrl", url if url.startswith("http") else settings.SITE_URL + url))
-        form.append(("StatusCallback", status_callback_url(inbox)))
+        form.append(("StatusCallback", status_callback_url(inbox, idempotency_key)))
         basic = base64.b64encode(f"{sid}:{token}".encode()).decode()
         answer = provider_request(
             "Twilio", "POST", f"{settings.TWILIO_API_BASE}/2010-04-01/Accounts/{sid}/Messages.json",
@@ -147,7 +152,7 @@ def twilio_webhook(*, inbox_id: int, full_path: str, params, headers) -> None:
     webhook_apply(inbox, [message] if message else [], [], ignored=0 if message else 1)
 
 
-def twilio_status_webhook(*, inbox_id: int, full_path: str, params, headers) -> None:
+def twilio_status_webhook(*, inbox_id: int, full_path: str, params, headers, reference: str = "") -> None:
     inbox = _verified_inbox(inbox_id, full_path=full_path, params=params, headers=headers)
     _form_required(params, headers.get("Content-Type", ""), ("MessageSid", "MessageStatus"))
     mapped = RECEIPTS.get(params["MessageStatus"])
@@ -156,4 +161,5 @@ def twilio_status_webhook(*, inbox_id: int, full_path: str, params, headers) -> 
     error = ""
     if params.get("ErrorCode"):
         error = f"Twilio error {text(params['ErrorCode'], 20)}: {text(params.get('ErrorMessage'), 200)}".strip(": ")
-    webhook_apply(inbox, [], [Receipt(provider_message_id=params["MessageSid"], status=mapped, error=error)])
+    receipt = Receipt(provider_message_id=params["MessageSid"], status=mapped, error=error, reference=text(reference, 100))
+    webhook_apply(inbox, [], [receipt])

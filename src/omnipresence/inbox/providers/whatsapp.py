@@ -8,7 +8,9 @@ Webhook `/api/v1/webhooks/whatsapp/{inbox_id}`: GET is the subscription handshak
 `entry[].changes[].value.messages[]` (stored once per wamid) and `.statuses[]` (receipts), signed
 with `X-Hub-Signature-256`. Sending: `POST {WHATSAPP_GRAPH_BASE}/{version}/{phone_number_id}/messages`
 with the Bearer token; free text, or an approved template outside the 24-hour window.
-The Cloud API takes no idempotency key: a retry after an answer lost on its way back sends again.
+The Cloud API takes no idempotency key. Each message carries our `msg-<id>` as
+`biz_opaque_callback_data`, which WhatsApp hands back in the message's status webhooks: when the
+answer to a send was lost, the "sent" status names the message, and the outbox does not send it again.
 """
 
 import json
@@ -81,7 +83,8 @@ class WhatsAppCloudAdapter:
 
     def send(self, *, inbox: Inbox, to: str, body: str, payload: dict, idempotency_key: str) -> str:
         config = inbox.config or {}
-        message: dict = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to.lstrip("+")}
+        message: dict = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to.lstrip("+"),
+                         "biz_opaque_callback_data": idempotency_key[:512]}  # fmt: skip
         template = payload.get("template")
         if template:
             components = []
@@ -181,7 +184,8 @@ def whatsapp_parse(event: dict, *, phone_number_id: str) -> tuple[list[Inbound],
                     continue
                 errors = [as_dict(e) for e in as_list(status.get("errors"))]
                 error = "; ".join(f"{text(e.get('title'), 120)} ({e.get('code')})" for e in errors)
-                receipts.append(Receipt(provider_message_id=status["id"], status=mapped, error=error))
+                receipts.append(Receipt(provider_message_id=status["id"], status=mapped, error=error,
+                                        reference=text(status.get("biz_opaque_callback_data"), 512)))  # fmt: skip
     return messages, receipts, ignored
 
 

@@ -11,7 +11,8 @@ allowed keys — and answered in the provider's own success and error formats (G
 "status"}`). Tests can inject faults: a 500, a dropped connection, a hang until the client's
 timeout, before or after the request took effect. Twilio replays a request whose
 `I-Twilio-Idempotency-Token` it already accepted; the Graph API has no idempotency key, so neither
-has this fake. Where it is simpler than the real thing: no 24-hour window is enforced at send time
+has this fake — it checks and records what comes back in the receipts instead (WhatsApp's
+`biz_opaque_callback_data`, at most 512 characters; Messenger's `message.metadata`, at most 1,000). Where it is simpler than the real thing: no 24-hour window is enforced at send time
 (WhatsApp reports it later as a failed status), and template contents are not checked against
 approved ones.
 """
@@ -230,7 +231,12 @@ class FakeProviders:
             raise graph_error(400, "(#100) Invalid parameter: to must be the number in international format "
                               "without +", 100)  # fmt: skip
         kind = body.get("type", "text")
-        record = {"provider": "whatsapp", "number_id": number_id, "to": to, "type": kind}
+        callback_data = body.get("biz_opaque_callback_data")
+        if callback_data is not None and (not isinstance(callback_data, str) or len(callback_data) > 512):
+            raise graph_error(400, "(#100) Param biz_opaque_callback_data must be a string of at most 512 characters",
+                              100)  # fmt: skip
+        record = {"provider": "whatsapp", "number_id": number_id, "to": to, "type": kind,
+                  "biz_opaque_callback_data": callback_data}  # fmt: skip
         if kind == "text":
             text = body.get("text")
             if not isinstance(text, dict) or set(text) - {"body", "preview_url"}:
@@ -297,6 +303,13 @@ class FakeProviders:
         message = body.get("message")
         record = {"provider": "meta", "page_id": page_id, "to": recipient["id"], "messaging_type": messaging_type,
                   "tag": body.get("tag")}  # fmt: skip
+        if isinstance(message, dict) and "metadata" in message:
+            message = dict(message)
+            metadata = message.pop("metadata")
+            if not isinstance(metadata, str) or not 1 <= len(metadata) <= 1000:
+                raise graph_error(400, "(#100) Param message[metadata] must be a string of at most 1000 characters",
+                                  100)  # fmt: skip
+            record["metadata"] = metadata
         if isinstance(message, dict) and set(message) == {"attachment"}:
             attachment = message["attachment"]
             if not isinstance(attachment, dict) or attachment.get("type") not in ("image", "video", "audio", "file") \

@@ -133,7 +133,8 @@ def test_an_answer_within_24_hours_is_a_response(messenger, associate_actor, fak
     assert (request.method, request.path, request.header("Authorization")) == (
         "POST", f"/v21.0/{PAGE_ID}/messages", f"Bearer {PAGE_TOKEN}"
     )  # fmt: skip
-    assert request.json() == {"recipient": {"id": PSID}, "messaging_type": "RESPONSE", "message": {"text": "Yes, a 38."}}
+    assert request.json() == {"recipient": {"id": PSID}, "messaging_type": "RESPONSE",
+                              "message": {"text": "Yes, a 38.", "metadata": f"msg-{answer.pk}"}}  # fmt: skip
     answer.refresh_from_db()
     assert (answer.status, answer.provider_message_id) == ("sent", fake.sent[0]["id"])
 
@@ -157,13 +158,15 @@ def test_a_photo_alone_is_shown_in_messenger_and_a_photo_with_words_goes_as_its_
         shots.append(attachment_upload(actor=associate_actor, conversation=conversation,
                                        upload=SimpleUploadedFile("rail.jpg", raw.getvalue(), "image/jpeg")))  # fmt: skip
     with django_capture_on_commit_callbacks(execute=True):
-        services.message_send(actor=associate_actor, conversation=conversation, body="", attachment_ids=[shots[0].pk])
-        services.message_send(actor=associate_actor, conversation=conversation, body="On the rail now",
-                              attachment_ids=[shots[1].pk])  # fmt: skip
+        alone = services.message_send(actor=associate_actor, conversation=conversation, body="",
+                                      attachment_ids=[shots[0].pk])  # fmt: skip
+        with_words = services.message_send(actor=associate_actor, conversation=conversation, body="On the rail now",
+                                           attachment_ids=[shots[1].pk])  # fmt: skip
     photo, words = (r.json()["message"] for r in fake.requests[-2:])
     assert photo == {"attachment": {"type": "image", "payload": {"url": f"https://shop.example{shots[0].url}",
-                                                                 "is_reusable": False}}}  # fmt: skip
-    assert words == {"text": f"On the rail now\nhttps://shop.example{shots[1].url}"}
+                                                                 "is_reusable": False}},
+                     "metadata": f"msg-{alone.pk}"}  # fmt: skip
+    assert words == {"text": f"On the rail now\nhttps://shop.example{shots[1].url}", "metadata": f"msg-{with_words.pk}"}
     assert [m["attachment"]["url"] for m in fake.sent_by("meta") if m.get("attachment")] == [
         f"https://shop.example{shots[0].url}"]
 
@@ -193,6 +196,59 @@ def test_a_500_is_retried_once_more_and_sent(messenger, associate_actor, fake, d
     OutboxItem.objects.filter(pk=item.pk).update(next_attempt_at=timezone.now())
     assert services.outbox_deliver(item.pk) == "sent"
     assert len(fake.sent) == 1
+
+
+def test_an_answer_lost_after_meta_took_it_is_named_by_its_echo_and_not_sent_again(
+        messenger, associate_actor, fake, settings, django_capture_on_commit_callbacks):  # fmt: skip
+    """The Send API takes no idempotency key. A Messenger message carries `msg-<id>` as metadata,
+    which comes back in the message echo: that names it when the answer was lost."""
+    conversation = _conversation(messenger)
+    fake.fail_next(1, kind="drop", after_processing=True)
+    before = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = services.message_send(actor=associate_actor, conversation=conversation, body="Yes, a 38.")
+    item = OutboxItem.objects.get(message=answer)
+    assert item.next_attempt_at >= before + timedelta(seconds=settings.INBOX_RECEIPT_WAIT)
+    [sent] = fake.sent
+    assert sent["metadata"] == f"msg-{answer.pk}"
+    echo = {"sender": {"id": PAGE_ID}, "recipient": {"id": PSID}, "timestamp": int(time.time() * 1000),
+            "message": {"is_echo": True, "app_id": 1517776481860111, "metadata": sent["metadata"], "mid": sent["id"],
+                        "text": "Yes, a 38."}}  # fmt: skip
+    response = post(messenger.pk, event([echo]))
+    assert (response.status_code, response.json()["statuses"], response.json()["stored"]) == (200, 1, 0)
+    answer.refresh_from_db()
+    assert (answer.status, answer.provider_message_id) == ("sent", sent["id"])
+    OutboxItem.objects.filter(pk=item.pk).update(next_attempt_at=timezone.now())
+    assert services.outbox_sweep() == {} and len(fake.sent) == 1
+    again = post(messenger.pk, event([echo]))  # an echo of a message already named changes nothing
+    assert (again.json()["statuses"], again.json()["stored"]) == (0, 0)
+    assert Message.objects.filter(direction="out").count() == 1
+
+
+def test_on_instagram_an_echo_with_her_words_names_the_message_whose_answer_was_lost(
+        instagram, associate_actor, fake, django_capture_on_commit_callbacks):  # fmt: skip
+    """Instagram's Send API has no metadata field, so its echo is matched: the same words to the same
+    person while our message waits without a provider id. Other words, or another person, match nothing."""
+    conversation = _conversation(instagram)
+    fake.fail_next(1, kind="drop", after_processing=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = services.message_send(actor=associate_actor, conversation=conversation, body="Hi, it is in.")
+    [sent] = fake.sent
+    assert fake.requests[-1].json()["message"] == {"text": "Hi, it is in."}  # nothing of ours to hand back
+
+    def echo(words: str, to: str = PSID) -> dict:
+        return {"sender": {"id": IG_USER_ID}, "recipient": {"id": to}, "timestamp": int(time.time() * 1000),
+                "message": {"is_echo": True, "mid": sent["id"], "text": words}}  # fmt: skip
+
+    for stranger in (echo("Something else"), echo("Hi, it is in.", to="1111111111")):
+        assert post(instagram.pk, event([stranger], obj="instagram")).json()["statuses"] == 0
+    answer.refresh_from_db()
+    assert (answer.status, answer.provider_message_id) == ("queued", "")
+    assert post(instagram.pk, event([echo("Hi, it is in.")], obj="instagram")).json()["statuses"] == 1
+    answer.refresh_from_db()
+    assert (answer.status, answer.provider_message_id) == ("sent", sent["id"])
+    OutboxItem.objects.filter(message=answer).update(next_attempt_at=timezone.now())
+    assert services.outbox_sweep() == {} and len(fake.sent) == 1
 
 
 def test_delivery_and_read_receipts(messenger, instagram, associate_actor, fake, django_capture_on_commit_callbacks):

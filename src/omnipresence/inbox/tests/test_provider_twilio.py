@@ -153,7 +153,8 @@ def test_an_sms_answer_reaches_twilio_in_its_format(twilio_sms, sibyl, associate
     assert request.header("Content-Type") == "application/x-www-form-urlencoded"
     assert request.header("I-Twilio-Idempotency-Token") == f"msg-{sent.json()['id']}"
     assert request.form() == [("To", "+447911123456"), ("From", NUMBER), ("Body", "Yes, in a 38."),
-                              ("StatusCallback", f"{SITE}/api/v1/webhooks/twilio/{twilio_sms.pk}/status")]  # fmt: skip
+                              ("StatusCallback",
+                               f"{SITE}/api/v1/webhooks/twilio/{twilio_sms.pk}/status?ref=msg-{sent.json()['id']}")]  # fmt: skip
     message = Message.objects.get(pk=sent.json()["id"])
     assert (message.status, message.provider_message_id) == ("sent", fake.sent[0]["id"])
     assert message.provider_message_id.startswith("SM")
@@ -184,6 +185,29 @@ def test_a_failure_is_retried_and_twilio_sends_one_message(twilio_sms, associate
     answer.refresh_from_db()
     assert len(fake.sent) == 1 and answer.provider_message_id == fake.sent[0]["id"]
     assert {r.header("I-Twilio-Idempotency-Token") for r in fake.requests} == {f"msg-{answer.pk}"}
+
+
+def test_the_status_callback_names_a_message_whose_answer_was_lost(twilio_sms, associate_actor, fake,
+                                                                   django_capture_on_commit_callbacks):  # fmt: skip
+    """Whether Twilio's Messages API honours the idempotency token is unconfirmed, so the message is
+    named a second way: `ref=msg-<id>` in its status callback's address, which the signature covers."""
+    conversation = _conversation(twilio_sms)
+    fake.fail_next(1, kind="drop", after_processing=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = services.message_send(actor=associate_actor, conversation=conversation, body="Yes.")
+    [sent] = fake.sent
+    assert sent["status_callback"].endswith(f"/status?ref=msg-{answer.pk}")
+    params = {"MessageSid": sent["id"], "MessageStatus": "queued", "AccountSid": SID}
+    forged = post(twilio_sms.pk, params, suffix=f"/status?ref=msg-{answer.pk}",
+                  signed_url=f"{SITE}/api/v1/webhooks/twilio/{twilio_sms.pk}/status?ref=msg-{answer.pk + 1}")  # fmt: skip
+    assert forged.status_code == 401  # the reference cannot be changed without the auth token
+    named = post(twilio_sms.pk, params, suffix=f"/status?ref=msg-{answer.pk}")
+    assert (named.status_code, named.content) == (200, TWIML)
+    answer.refresh_from_db()
+    assert (answer.status, answer.provider_message_id) == ("sent", sent["id"])
+    OutboxItem.objects.filter(message=answer).update(next_attempt_at=timezone.now())
+    assert services.outbox_sweep() == {}
+    assert len(fake.requests) == 1  # not even a replay was asked for
 
 
 def test_wrong_credentials_fail_the_message_at_once(twilio_sms, associate_actor, fake,
