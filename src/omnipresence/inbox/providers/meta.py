@@ -13,11 +13,14 @@ message whose answer was lost; other echoes are skipped); on a social inbox, `en
 with field `mentions` names a comment or caption that @mentions the account, which is fetched from the Graph API (the webhook has no text).
 Sending: `POST {META_GRAPH_BASE}/{version}/{page_id}/messages` with the page token — a RESPONSE
 within 24 h of her last message, a HUMAN_AGENT-tagged answer up to 7 days (services.REPLY_WINDOWS);
-a mention is answered under the comment (`POST /{comment_id}/replies`). No idempotency key here
+a mention is answered where it was made — under her comment, or on the post whose caption names
+the account — through the Mentions API (`POST /{ig_user_id}/mentions` with `media_id`, `comment_id`
+for a comment, and `message`; `/{comment_id}/replies` serves only comments on the account's own
+posts). No idempotency key here
 either: a Messenger message carries our `msg-<id>` as `message.metadata`, handed back in its echo,
-so the outbox does not send again what Meta took; Instagram DMs and comment replies have no such
-field: there an echo with the same words to the same person, while our message waits without a
-provider id, names it (a photo alone cannot be matched, and a comment reply has no echo).
+so the outbox does not send again what Meta took; Instagram DMs and mention replies have no such
+field: there an echo with the same words (or a photo alone, when she has one photo waiting) to the
+same person, while our message waits without a provider id, names it; a mention reply has no echo.
 """
 
 import json
@@ -70,15 +73,16 @@ class MetaAdapter:
         return config_require(config, MENTION_KEYS if kind == Inbox.Kind.SOCIAL else DM_KEYS)
 
     def reply_payload(self, *, conversation: Conversation, payload: dict) -> dict:
-        """A mention is answered under the comment that made it (her latest one)."""
-        if conversation.inbox.kind != Inbox.Kind.SOCIAL or payload.get("reply_to_comment"):
+        """A mention is answered where her latest one was made: under her comment, or on her post."""
+        if conversation.inbox.kind != Inbox.Kind.SOCIAL or payload.get("reply_to_mention"):
             return payload
         for mention in (
             Message.objects.filter(conversation=conversation, direction=Message.Direction.INBOUND)
             .order_by("-created_at", "-pk").values_list("payload__mention", flat=True)[:20]
         ):  # fmt: skip
-            if isinstance(mention, dict) and mention.get("comment_id"):
-                return {**payload, "reply_to_comment": mention["comment_id"]}
+            if isinstance(mention, dict) and mention.get("media_id"):
+                where = {"media_id": str(mention["media_id"]), "comment_id": str(mention.get("comment_id") or "")}
+                return {**payload, "reply_to_mention": where}
         return payload
 
     def send(self, *, inbox: Inbox, to: str, body: str, payload: dict, idempotency_key: str) -> str:
@@ -86,12 +90,14 @@ class MetaAdapter:
         if not body or len(body) > MAX_TEXT:
             raise ProviderFailed(f"Meta takes 1 to {MAX_TEXT} characters of text.", permanent=True)
         if inbox.kind == Inbox.Kind.SOCIAL:
-            comment = payload.get("reply_to_comment")
-            if not comment:
-                raise ProviderFailed("This mention has no comment to answer under.", permanent=True)
-            url = graph_url(settings.META_GRAPH_BASE, str(comment), "replies")
-            answer = provider_request("Meta", "POST", url, headers=_headers(config),
-                                      body=json.dumps({"message": body}).encode())  # fmt: skip
+            where = as_dict(payload.get("reply_to_mention"))
+            if not where.get("media_id"):
+                raise ProviderFailed("This conversation has no mention to answer.", permanent=True)
+            reply = {"media_id": where["media_id"], "message": body}
+            if where.get("comment_id"):
+                reply["comment_id"] = where["comment_id"]
+            url = graph_url(settings.META_GRAPH_BASE, config.get("ig_user_id", ""), "mentions")
+            answer = provider_request("Meta", "POST", url, headers=_headers(config), body=json.dumps(reply).encode())
             reply_id = answer.get("id")
         else:
             media = media_and_words(payload, body)
@@ -145,10 +151,14 @@ def _read_up_to(inbox: Inbox, contact: str, watermark) -> list[str]:
     )  # fmt: skip
 
 
-def _instagram_echo_reference(inbox: Inbox, recipient: str, words: str) -> str:
-    """Instagram hands nothing of ours back, so its echo is matched: our message of the last hour
-    to the same person with the same words, still without a provider id ("" when there is none)."""
-    if not recipient or not words.strip():
+def _instagram_echo_reference(inbox: Inbox, recipient: str, echo: dict) -> str:
+    """Instagram hands nothing of ours back, so its echo is matched against our messages of the last
+    hour to the same person still without a provider id: the same words, or — for a photo or a video
+    sent alone, whose echo carries only Meta's copy — the one such message of that kind waiting ("" when
+    nothing matches)."""
+    words = text(echo.get("text")).strip()
+    kinds = {text(as_dict(a).get("type"), 20) for a in as_list(echo.get("attachments"))}
+    if not recipient or not (words or kinds):
         return ""
     from omnipresence.inbox.rich import outbound_text
 
@@ -156,10 +166,12 @@ def _instagram_echo_reference(inbox: Inbox, recipient: str, words: str) -> str:
         conversation__inbox=inbox, conversation__contact=recipient.lower(), direction=Message.Direction.OUTBOUND,
         status=Message.Status.QUEUED, provider_message_id="", created_at__gte=timezone.now() - timedelta(hours=1),
     ).order_by("created_at", "pk")[:20]  # fmt: skip
-    for message in waiting:
-        if outbound_text(message, inbox.boutique).strip() == words.strip():
-            return f"msg-{message.pk}"
-    return ""
+    if words:
+        same = [m for m in waiting if outbound_text(m, inbox.boutique).strip() == words]
+        return f"msg-{same[0].pk}" if same else ""
+    alone = [m for m in waiting if (media := media_and_words(m.payload or {}, m.body)) and not media[2]
+             and media[0] in kinds]  # fmt: skip
+    return f"msg-{alone[0].pk}" if len(alone) == 1 else ""
 
 
 def _mention(inbox: Inbox, value: dict) -> Inbound | str | None:
@@ -223,8 +235,7 @@ def meta_webhook(*, inbox_id: int, body: bytes, headers) -> dict:
                 receipts.append(Receipt(echo["mid"], "sent", reference=text(echo["metadata"], 1000)))
                 continue
             if inbox.kind == Inbox.Kind.INSTAGRAM and echo.get("is_echo") and text(echo.get("mid"), 200) and (
-                reference := _instagram_echo_reference(inbox, text(as_dict(item.get("recipient")).get("id"), 100),
-                                                       text(echo.get("text")))
+                reference := _instagram_echo_reference(inbox, text(as_dict(item.get("recipient")).get("id"), 100), echo)
             ):  # fmt: skip
                 receipts.append(Receipt(echo["mid"], "sent", reference=reference))
                 continue

@@ -1,7 +1,8 @@
 """A local fake of the messaging providers the inbox's adapters call, over real HTTP on 127.0.0.1.
 
-- Graph API (`/v21.0/…`): WhatsApp Cloud API messages, the Messenger/Instagram Send API, Instagram
-  comment replies, and the mention look-up (`?fields=mentioned_comment.comment_id(…){…}`).
+- Graph API (`/v21.0/…`): WhatsApp Cloud API messages, the Messenger/Instagram Send API, replies to
+  Instagram mentions (`POST /{ig_user_id}/mentions`), and the mention look-up
+  (`?fields=mentioned_comment.comment_id(…){…}`).
 - Twilio (`/2010-04-01/Accounts/{sid}/Messages.json`).
 
 Each request is recorded and checked the way the provider checks it — method, path, the auth
@@ -191,8 +192,8 @@ class FakeProviders:
                 return 200, self._whatsapp_message(request, parts[1])
             if parts[1] in self.pages:
                 return 200, self._page_message(request, parts[1])
-        if request.method == "POST" and len(parts) == 3 and parts[2] == "replies" and parts[1] in self.comments:
-            return 200, self._comment_reply(request, parts[1])
+        if request.method == "POST" and len(parts) == 3 and parts[2] == "mentions" and parts[1] in self.instagram_accounts:
+            return 200, self._mention_reply(request, parts[1])
         if request.method == "GET" and len(parts) == 2 and parts[1] in self.instagram_accounts:
             return 200, self._mention_lookup(request, parts[1])
         raise graph_error(400, f"Unsupported {request.method.lower()} request. Object with ID '{parts[1:2]}' does "
@@ -330,14 +331,25 @@ class FakeProviders:
         self.sent.append(record)
         return {"recipient_id": recipient["id"], "message_id": mid}
 
-    def _comment_reply(self, request: RecordedRequest, comment_id: str) -> dict:
-        self._bearer(request, self.instagram_accounts[self.comments[comment_id]["_owner"]])
-        body = self._graph_json(request, {"message"})
+    def _mention_reply(self, request: RecordedRequest, ig_user_id: str) -> dict:
+        """The Mentions API: a comment on the post (media_id) that mentions the account in its
+        caption, or under the comment (comment_id on that media) that mentions it."""
+        self._bearer(request, self.instagram_accounts[ig_user_id])
+        body = self._graph_json(request, {"media_id", "comment_id", "message"})
         if not isinstance(body.get("message"), str) or not body["message"]:
             raise graph_error(400, "(#100) The parameter message is required", 100)
+        media_id, comment_id = body.get("media_id"), body.get("comment_id")
+        if not isinstance(media_id, str) or not media_id:
+            raise graph_error(400, "(#100) The parameter media_id is required", 100)
+        if comment_id is not None:
+            comment = self.comments.get(comment_id) if isinstance(comment_id, str) else None
+            if comment is None or comment["_owner"] != ig_user_id or comment.get("media", {}).get("id") != media_id:
+                raise graph_error(400, f"(#100) Invalid comment_id {comment_id} for media {media_id}", 100)
+        elif self.captions.get(media_id, {}).get("_owner") != ig_user_id:
+            raise graph_error(400, f"(#100) The account is not mentioned in the caption of media {media_id}", 100)
         reply_id = str(secrets.randbelow(10**17))
-        self.sent.append({"provider": "instagram_comment", "comment_id": comment_id, "body": body["message"],
-                          "id": reply_id})  # fmt: skip
+        self.sent.append({"provider": "instagram_mention_reply", "media_id": media_id, "comment_id": comment_id,
+                          "body": body["message"], "id": reply_id})  # fmt: skip
         return {"id": reply_id}
 
     def _mention_lookup(self, request: RecordedRequest, ig_user_id: str) -> dict:

@@ -251,6 +251,45 @@ def test_on_instagram_an_echo_with_her_words_names_the_message_whose_answer_was_
     assert services.outbox_sweep() == {} and len(fake.sent) == 1
 
 
+def test_on_instagram_the_echo_of_a_photo_alone_names_the_one_photo_waiting(
+        instagram, associate_actor, fake, settings, django_capture_on_commit_callbacks):  # fmt: skip
+    """A photo's echo carries Meta's copy of it, not ours: it names our photo sent alone to her when
+    exactly one is waiting without a provider id; with two waiting it names neither."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from omnipresence.inbox.attachments import attachment_upload
+
+    settings.SITE_URL = "https://shop.example"
+    conversation = _conversation(instagram)
+
+    def photo_alone():
+        raw = io.BytesIO()
+        Image.new("RGB", (40, 30), (10, 90, 200)).save(raw, "JPEG")
+        shot = attachment_upload(actor=associate_actor, conversation=conversation,
+                                 upload=SimpleUploadedFile("rail.jpg", raw.getvalue(), "image/jpeg"))  # fmt: skip
+        fake.fail_next(1, kind="drop", after_processing=True)
+        with django_capture_on_commit_callbacks(execute=True):
+            return services.message_send(actor=associate_actor, conversation=conversation, body="",
+                                         attachment_ids=[shot.pk])  # fmt: skip
+
+    def echo(mid: str, kind: str = "image") -> dict:
+        return {"sender": {"id": IG_USER_ID}, "recipient": {"id": PSID}, "timestamp": int(time.time() * 1000),
+                "message": {"is_echo": True, "mid": mid,
+                            "attachments": [{"type": kind, "payload": {"url": "https://lookaside.fbsbx.com/x"}}]}}
+
+    first = photo_alone()
+    assert post(instagram.pk, event([echo(fake.sent[0]["id"], "video")], obj="instagram")).json()["statuses"] == 0
+    second = photo_alone()
+    assert post(instagram.pk, event([echo(fake.sent[1]["id"])], obj="instagram")).json()["statuses"] == 0  # which?
+    Message.objects.filter(pk=first.pk).update(provider_message_id=fake.sent[0]["id"], status="sent")
+    assert post(instagram.pk, event([echo(fake.sent[1]["id"])], obj="instagram")).json()["statuses"] == 1
+    second.refresh_from_db()
+    assert (second.status, second.provider_message_id) == ("sent", fake.sent[1]["id"])
+
+
 def test_delivery_and_read_receipts(messenger, instagram, associate_actor, fake, django_capture_on_commit_callbacks):
     conversation = _conversation(messenger)
     with django_capture_on_commit_callbacks(execute=True):
@@ -321,17 +360,36 @@ def test_a_mention_meta_cannot_show_us_now_is_a_503_to_retry(mentions, fake):
 
 def test_a_mention_is_answered_under_her_comment(mentions, associate_actor, fake, django_capture_on_commit_callbacks):
     fake.comments["17895695668004550"] = {"_owner": IG_USER_ID, "id": "17895695668004550", "text": "@atelier 38?",
-                                          "username": "sibylvane", "media": {"id": "1", "permalink": ""}}  # fmt: skip
+                                          "username": "sibylvane",
+                                          "media": {"id": "17918195224117851", "permalink": ""}}  # fmt: skip
     post(mentions.pk, event([], obj="instagram", changes=[_mention_change()]))
     conversation = Conversation.objects.get()
     with django_capture_on_commit_callbacks(execute=True):
         answer = services.message_send(actor=associate_actor, conversation=conversation, body="Yes! DM us.")
     reply = fake.requests[-1]
-    assert (reply.method, reply.path, reply.json()) == (
-        "POST", "/v21.0/17895695668004550/replies", {"message": "Yes! DM us."}
+    assert (reply.method, reply.path, reply.header("Authorization")) == (
+        "POST", f"/v21.0/{IG_USER_ID}/mentions", f"Bearer {PAGE_TOKEN}"
     )  # fmt: skip
+    assert reply.json() == {"media_id": "17918195224117851", "comment_id": "17895695668004550",
+                            "message": "Yes! DM us."}  # fmt: skip
     answer.refresh_from_db()
-    assert answer.status == "sent" and answer.payload["reply_to_comment"] == "17895695668004550"
+    assert (answer.status, answer.provider_message_id) == ("sent", fake.sent[-1]["id"])
+    assert answer.payload["reply_to_mention"] == {"media_id": "17918195224117851", "comment_id": "17895695668004550"}
+
+
+def test_a_caption_mention_is_answered_on_her_post(mentions, associate_actor, fake,
+                                                   django_capture_on_commit_callbacks):  # fmt: skip
+    fake.captions["17918195224117851"] = {"_owner": IG_USER_ID, "id": "17918195224117851",
+                                          "caption": "New coat from @atelier", "username": "sibylvane",
+                                          "timestamp": "2026-11-03T10:00:00+0000",
+                                          "permalink": "https://www.instagram.com/p/C0ffee/"}  # fmt: skip
+    post(mentions.pk, event([], obj="instagram", changes=[_mention_change(comment_id="")]))
+    conversation = Conversation.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = services.message_send(actor=associate_actor, conversation=conversation, body="It suits you!")
+    assert fake.requests[-1].json() == {"media_id": "17918195224117851", "message": "It suits you!"}
+    answer.refresh_from_db()
+    assert answer.status == "sent" and fake.sent[-1]["provider"] == "instagram_mention_reply"
 
 
 def test_meta_inboxes_need_their_config(manager_actor):
