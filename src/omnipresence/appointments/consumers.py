@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from omnipresence.appointments import room
 from omnipresence.core.errors import DomainError, NotFound
-from omnipresence.core.frames import frame_read
+from omnipresence.core.frames import frame_read, query_param
 from omnipresence.stores.access import boutique_by_slug
 
 log = logging.getLogger(__name__)
@@ -28,21 +28,13 @@ MAX_FRAME = 2000
 FRAMES = {"cart.set", "cart.add"}
 
 
-def _token(scope) -> str:
-    query = scope.get("query_string", b"").decode("latin-1")
-    for part in query.split("&"):
-        name, _sep, value = part.partition("=")
-        if name == "t":
-            return value[:2000]
-    return ""
-
-
 class RoomConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self):
         self.group = None
         kwargs = self.scope["url_route"]["kwargs"]
         try:
-            self.entry = await database_sync_to_async(self._enter)(kwargs["slug"], kwargs["room"], _token(self.scope))
+            token = query_param(self.scope, "t", limit=2000)
+            self.entry = await database_sync_to_async(self._enter)(kwargs["slug"], kwargs["room"], token)
         except NotFound:
             await self.close(code=4404)
             return

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from omnipresence.catalog.selectors import access_product
 from omnipresence.core.errors import DomainError, InvalidInput, NotFound, Unauthenticated
-from omnipresence.core.frames import frame_read
+from omnipresence.core.frames import frame_read, query_param
 from omnipresence.live import presence, selectors, services, viewers
 from omnipresence.live.models import LiveEvent, LiveFeatured
 from omnipresence.stores.access import actor_for_user, boutique_by_slug
@@ -34,15 +34,6 @@ log = logging.getLogger(__name__)
 MAX_FRAME = 2000
 BATCH_MAX = 100  # frames in one `batch` frame
 STAFF_FRAMES = {"hide", "ban", "unban", "slow_mode", "pin"}
-
-
-def _token(scope) -> str:
-    query = scope.get("query_string", b"").decode("latin-1")
-    for part in query.split("&"):
-        name, _, value = part.partition("=")
-        if name == "token":
-            return value[:300]
-    return ""
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
@@ -56,7 +47,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.outbox: asyncio.Queue | None = None
         self.writer: asyncio.Task | None = None
         kwargs = self.scope["url_route"]["kwargs"]
-        slug, event_id, token = kwargs["slug"], kwargs["event_id"], _token(self.scope)
+        slug, event_id, token = kwargs["slug"], kwargs["event_id"], query_param(self.scope, "token", limit=300)
         try:
             known = presence.room_if_any(event_id)
             if token and known is not None and not known.closed and known.slug == slug:
