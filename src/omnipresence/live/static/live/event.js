@@ -52,7 +52,6 @@
   var chatList = document.getElementById("chat-messages");
   var form = document.getElementById("chat-form");
   var chatStatus = document.getElementById("chat-status");
-  var socket = null, delay = 1000, opened = false;
 
   function applyStock(products) {
     (products || []).forEach(function (p) {
@@ -160,33 +159,13 @@
     }
   }
 
-  function connect() {
-    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    socket = new WebSocket(scheme + location.host + root.getAttribute("data-socket"));
-    socket.onopen = function () { opened = true; delay = 1000; };
-    socket.onmessage = function (message) {
-      var frame;
-      try { frame = JSON.parse(message.data); } catch (e) { return; }
-      handle(frame);
-    };
-    socket.onclose = function (event) {
-      root.removeAttribute("data-connected");
-      socket = null;
-      if (event.code === 4401 || event.code === 4403 || event.code === 4404) return;
-      if (state && opened) state.textContent = t("offline");
-      setTimeout(connect, delay);
-      delay = Math.min(delay * 2, 30000);
-    };
-  }
-  connect();
-  setInterval(function () { if (socket && socket.readyState === 1) socket.send('{"type": "ping"}'); }, 25000);
+  var live = window.omniLiveSocket(root, {onFrame: handle, state: state, offline: t("offline")});
 
   if (form) {
     form.addEventListener("submit", function (event) {
-      if (!socket || socket.readyState !== 1) return; // the form posts to the page
+      if (!live.send({type: "chat", name: form.elements.name.value, text: form.elements.text.value})) return; // the form posts to the page
       event.preventDefault();
       if (chatStatus) { chatStatus.className = "chat-status"; chatStatus.textContent = ""; chatStatus.removeAttribute("data-code"); }
-      socket.send(JSON.stringify({type: "chat", name: form.elements.name.value, text: form.elements.text.value}));
     });
   }
 })();

@@ -10,13 +10,9 @@
   var state = document.getElementById("socket-state");
   var list = document.getElementById("chat-messages");
   var actionError = document.getElementById("action-error");
-  var socket = null, delay = 1000, opened = false, salesTimer = null;
+  var live = null, salesTimer = null;
 
-  function send(frame) {
-    if (!socket || socket.readyState !== 1) return false;
-    socket.send(JSON.stringify(frame));
-    return true;
-  }
+  function send(frame) { return live.send(frame); }
 
   function showError(message) {
     if (!actionError) return;
@@ -141,26 +137,7 @@
     }
   }
 
-  function connect() {
-    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    socket = new WebSocket(scheme + location.host + root.getAttribute("data-socket"));
-    socket.onopen = function () { opened = true; delay = 1000; };
-    socket.onmessage = function (message) {
-      var frame;
-      try { frame = JSON.parse(message.data); } catch (e) { return; }
-      handle(frame);
-    };
-    socket.onclose = function (event) {
-      root.removeAttribute("data-connected");
-      socket = null;
-      if (event.code === 4401 || event.code === 4403 || event.code === 4404) return;
-      if (state && opened) state.textContent = t("offline");
-      setTimeout(connect, delay);
-      delay = Math.min(delay * 2, 30000);
-    };
-  }
-  connect();
-  setInterval(function () { send({type: "ping"}); }, 25000);
+  live = window.omniLiveSocket(root, {onFrame: handle, state: state, offline: t("offline")});
   // An order (her checkout) changes no stock: the sales are read again every few seconds too.
   if (root.getAttribute("data-status") === "live") setInterval(refreshSales, 5000);
 
