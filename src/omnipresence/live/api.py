@@ -11,7 +11,6 @@ cart and checkout, the replay. A viewer token is for one event: on another it is
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from django.db.models import Count, Sum
 from django.urls import reverse
 from ninja import Header, Query, Router, Schema, Status
 from pydantic import Field
@@ -33,7 +32,7 @@ from omnipresence.core.api import (
 from omnipresence.live import selectors, services, shopping, viewers
 from omnipresence.live.errors import EventWrongState, ViewerTokenInvalid
 from omnipresence.live.models import LiveChatter, LiveEvent, LiveReservation
-from omnipresence.orders.models import CartLine, Order
+from omnipresence.orders.models import CartLine
 from omnipresence.orders.selectors import access_associate
 from omnipresence.stores.access import boutique_by_slug
 from omnipresence.stores.selectors import access_location
@@ -137,6 +136,7 @@ class SalesOut(Schema):
     total: int
     currency: str
     reservations: dict[str, int]
+    units: dict[str, int]
 
 
 class EventOut(PublicEventOut):
@@ -275,23 +275,12 @@ class ReplayOut(Schema):
 # --- helpers -------------------------------------------------------------------------------------
 
 
-def _sales(event: LiveEvent) -> dict:
-    orders = Order.objects.filter(boutique_id=event.boutique_id, source_kind="live_event", source_ref=str(event.pk),
-                                  status=Order.Status.PLACED)  # fmt: skip
-    totals = orders.aggregate(n=Count("pk"), total=Sum("total"))
-    reservations = dict(
-        LiveReservation.objects.filter(event=event).values("status").annotate(n=Count("pk")).values_list("status", "n")
-    )
-    return {"orders": totals["n"] or 0, "total": totals["total"] or 0, "currency": event.boutique.currency,
-            "reservations": {s: reservations.get(s, 0) for s in LiveReservation.Status.values}}  # fmt: skip
-
-
 def _staff_out(event: LiveEvent) -> dict:
     return {
         **selectors.event_public_data(event), "host_username": event.host.get_username() if event.host else None,
         "stream_provider": event.stream_provider, "stream_url": event.stream_url, "stream_room": event.stream_room,
         "reservation_minutes": event.reservation_minutes, "replay_url": event.replay_url,
-        "sales": _sales(event), "created_at": event.created_at,
+        "sales": selectors.event_sales(event), "created_at": event.created_at,
     }  # fmt: skip
 
 

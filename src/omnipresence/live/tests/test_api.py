@@ -187,7 +187,8 @@ def test_a_viewer_reserves_and_checks_out_and_pays_on_the_sandbox(world_a, live_
     assert [(r["status"], r["order_id"]) for r in mine] == [("ordered", order.pk)]
     staff_view = logged_in(associate_a).get(f"{STAFF}/{live_event.pk}").json()
     assert staff_view["sales"] == {"orders": 1, "total": 45000, "currency": "GBP",
-                                   "reservations": {"reserved": 0, "ordered": 1, "released": 0, "lapsed": 0}}  # fmt: skip
+                                   "reservations": {"reserved": 0, "ordered": 1, "released": 0, "lapsed": 0},
+                                   "units": {"reserved": 0, "ordered": 1, "released": 0, "lapsed": 0}}  # fmt: skip
 
 
 def test_reservation_refusals_have_codes_and_oversell_nothing(world_a, event, associate_a):
