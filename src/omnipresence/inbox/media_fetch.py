@@ -13,10 +13,7 @@ provider's link. State lives in the message's payload: `media_state` pending →
 """
 
 import hashlib
-import http.client
 import logging
-import urllib.error
-import urllib.request
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -29,7 +26,7 @@ from omnipresence.inbox import realtime
 from omnipresence.inbox.attachments import MAX_PER_MESSAGE, MAX_VIDEO_BYTES, attachment_store
 from omnipresence.inbox.errors import ProviderFailed
 from omnipresence.inbox.models import Message
-from omnipresence.inbox.providers.base import graph_url, provider_request
+from omnipresence.inbox.providers.base import graph_url, provider_fetch, provider_request
 
 log = logging.getLogger(__name__)
 
@@ -38,20 +35,6 @@ GIVE_UP_AFTER = timedelta(days=2)  # providers' links are gone by then
 KINDS = ("image", "video", "sticker")  # what the thread can show; audio and documents stay named
 # Where Messenger and Instagram keep attachments: a URL elsewhere in a webhook is not fetched.
 META_CDN_HOSTS = (".fbcdn.net", ".fbsbx.com", ".cdninstagram.com")
-
-
-class _NoCredentialsElsewhere(urllib.request.HTTPRedirectHandler):
-    """Follow a redirect, but never carry the Authorization header to another host (Twilio's media
-    URL redirects to its storage; the account's credentials stay with Twilio)."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        new = super().redirect_request(req, fp, code, msg, headers, newurl)
-        if new is not None and urlsplit(newurl).netloc != urlsplit(req.full_url).netloc:
-            new.remove_header("Authorization")
-        return new
-
-
-_OPENER = urllib.request.build_opener(_NoCredentialsElsewhere)
 
 
 def _kind(entry: dict) -> str:
@@ -75,16 +58,10 @@ def media_mark_pending(message: Message, inbox) -> None:
 
 def download(provider: str, url: str, *, headers: dict[str, str]) -> bytes:
     """The bytes at `url`, at most MAX_VIDEO_BYTES; ProviderFailed (permanent for a final 4xx or a
-    file too large)."""
-    request = urllib.request.Request(url, headers=headers)
-    try:
-        with _OPENER.open(request, timeout=settings.INBOX_PROVIDER_TIMEOUT) as response:
-            data = response.read(MAX_VIDEO_BYTES + 1)
-    except urllib.error.HTTPError as error:
-        error.close()
-        raise ProviderFailed(f"{provider} file: {error.code}", permanent=400 <= error.code < 500 and error.code != 429)
-    except (OSError, ValueError, http.client.HTTPException) as error:
-        raise ProviderFailed(f"{provider} file: {error.__class__.__name__}: {error}"[:300]) from error
+    file too large). Credentials are not carried to another host on a redirect (providers.base)."""
+    status, data = provider_fetch(f"{provider} file", "GET", url, headers=headers, limit=MAX_VIDEO_BYTES + 1)
+    if status >= 300:
+        raise ProviderFailed(f"{provider} file: {status}", permanent=400 <= status < 500 and status != 429)
     if len(data) > MAX_VIDEO_BYTES:
         raise ProviderFailed(f"{provider} file is larger than 25 MB.", permanent=True)
     return data

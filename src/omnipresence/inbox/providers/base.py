@@ -14,6 +14,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.utils import timezone
@@ -58,24 +59,43 @@ class HandshakeRefused(Forbidden):
 # --- outbound HTTP ------------------------------------------------------------------------------
 
 
+class _NoCredentialsElsewhere(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect, but never carry the Authorization header to another host (Twilio's media
+    URL redirects to its storage; the account's credentials stay with Twilio)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is not None and urlsplit(newurl).netloc != urlsplit(req.full_url).netloc:
+            new.remove_header("Authorization")
+        return new
+
+
 # Built once: each opener loads the system's CA certificates (~100 ms). Proxies from the environment apply.
-_OPENER = urllib.request.build_opener()
+_OPENER = urllib.request.build_opener(_NoCredentialsElsewhere)
+
+
+def provider_fetch(provider: str, method: str, url: str, *, headers: dict[str, str], body: bytes | None = None,
+                   limit: int) -> tuple[int, bytes]:  # fmt: skip
+    """One HTTP call to a provider, with the timeout: (status, at most `limit` bytes of the answer),
+    or ProviderFailed when no answer came — `unknown` once the request had gone out."""
+    try:
+        request = urllib.request.Request(url, data=body, method=method, headers=headers)
+        with _OPENER.open(request, timeout=settings.INBOX_PROVIDER_TIMEOUT) as response:
+            return response.status, response.read(limit)
+    except urllib.error.HTTPError as error:
+        raw = error.read(limit)
+        error.close()
+        return error.code, raw
+    except (urllib.error.URLError, ValueError) as error:  # refused, no such host, TLS refused, not fully sent: not taken
+        raise ProviderFailed(f"{provider}: {error.__class__.__name__}: {error}"[:300]) from error
+    except (OSError, http.client.HTTPException) as error:  # sent, then a timeout or a dropped connection
+        raise ProviderFailed(f"{provider}: {error.__class__.__name__}: {error}"[:300], unknown=True) from error
 
 
 def provider_request(provider: str, method: str, url: str, *, headers: dict[str, str],
                      body: bytes | None = None) -> dict:  # fmt: skip
     """One call to a provider's API: its JSON answer, or ProviderFailed (permanent for a final 4xx)."""
-    request = urllib.request.Request(url, data=body, method=method, headers=headers)
-    try:
-        with _OPENER.open(request, timeout=settings.INBOX_PROVIDER_TIMEOUT) as response:
-            status, raw = response.status, response.read(MAX_ANSWER_BYTES)
-    except urllib.error.HTTPError as error:
-        status, raw = error.code, error.read(MAX_ANSWER_BYTES)
-        error.close()
-    except urllib.error.URLError as error:  # refused, no such host, TLS refused, not fully sent: not taken
-        raise ProviderFailed(f"{provider}: {error.__class__.__name__}: {error}"[:300]) from error
-    except (OSError, http.client.HTTPException) as error:  # sent, then a timeout or a dropped connection
-        raise ProviderFailed(f"{provider}: {error.__class__.__name__}: {error}"[:300], unknown=True) from error
+    status, raw = provider_fetch(provider, method, url, headers=headers, body=body, limit=MAX_ANSWER_BYTES)
     try:
         answer = json.loads(raw) if raw else {}
     except ValueError:
