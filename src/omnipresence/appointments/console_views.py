@@ -421,9 +421,8 @@ def appointment_join(request, actor: Actor, appointment_id: int):
     """The host's way into the room, in its window (30 minutes before until the hard cap)."""
     appointment = _mine(actor, appointment_id)
     try:
-        if appointment.mode != AppointmentType.Mode.VIDEO:  # together in the shop: no room to open
-            raise InvalidInput(_("This appointment is not a video appointment."), code="not_video")
-        join = room.room_join(appointment, host=True)  # the room page: video, countdown, the shared cart
+        # The room page (video, countdown, the shared cart); together in the shop there is no room to open.
+        join = room.room_join(appointment, host=True, video_only=True)
     except RoomNotOpen as error:
         opens = datetime.fromisoformat(error.details["opens_at"])
         zone, locale = appointment.location.tz_name, _locale(actor)

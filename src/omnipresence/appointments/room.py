@@ -95,9 +95,11 @@ def room_link(appointment: Appointment, *, host: bool) -> video.JoinLink:
     return video.LocalProvider().join(appointment=keyed, participant=participant)
 
 
-def room_join(appointment: Appointment, *, host: bool, room_page: bool = True, now: datetime | None = None) -> dict:
+def room_join(appointment: Appointment, *, host: bool, room_page: bool = True, video_only: bool = False,
+              now: datetime | None = None) -> dict:  # fmt: skip
     """A participant's way in, in the room's window: the room page with the shared cart (any
-    appointment), or (`room_page=False`) the video provider's own link (video appointments only).
+    appointment, or with `video_only` video appointments only: the console's "Open the room"), or
+    (`room_page=False`) the video provider's own link (video appointments only).
     409 appointment_not_active / room_closed / room_not_open (with `opens_at`) otherwise. The API,
     her link page and the console all go through here."""
     from omnipresence.appointments.models import AppointmentType
@@ -105,8 +107,8 @@ def room_join(appointment: Appointment, *, host: bool, room_page: bool = True, n
     now = now or timezone.now()
     if appointment.status != Appointment.Status.BOOKED:
         raise AppointmentNotActive(f"This appointment is {appointment.status}.")
-    if appointment.mode != AppointmentType.Mode.VIDEO and not room_page:
-        raise InvalidInput("This appointment is not a video appointment.", code="not_video")
+    if appointment.mode != AppointmentType.Mode.VIDEO and (video_only or not room_page):
+        raise InvalidInput(_("This appointment is not a video appointment."), code="not_video")
     if now >= appointment.cap_ends_at:
         raise RoomClosed(details={"cap_ends_at": appointment.cap_ends_at.isoformat()})
     link = room_link(appointment, host=host) if room_page else invitations.join_link(appointment, host=host)

@@ -429,7 +429,6 @@ def appointment_no_show(*, actor: Actor, appointment: Appointment, now: datetime
 def appointment_complete(*, actor: Actor, appointment: Appointment, note: str = "",
                          now: datetime | None = None) -> Appointment:  # fmt: skip
     """It took place: on her timeline, and a follow-up task for her associate due the next day."""
-    from omnipresence.clienteling.models import Task
     from omnipresence.clienteling.services import task_create
 
     now = now or timezone.now()
@@ -449,14 +448,12 @@ def appointment_complete(*, actor: Actor, appointment: Appointment, note: str = 
         )  # fmt: skip
         if locked.client.is_live:
             # The system's task, given to her associate of the day (whoever marked it done).
-            task = task_create(
+            task_create(
                 actor=system_actor(locked.boutique), client=locked.client, assignee=locked.associate,
                 reason=f"Follow up on her {locked.appointment_type.name.lower()} of "
                        f"{local_label(locked.starts_at, locked.location.tz_name)}",
-                due_at=now + timedelta(days=1), note=note,
+                due_at=now + timedelta(days=1), note=note, source=("appointment", locked.pk),
             )  # fmt: skip
-            # An automatic task with its source, as clienteling's own: the appointment page finds it.
-            Task.objects.filter(pk=task.pk).update(kind=Task.Kind.FOLLOW_UP, ref_kind="appointment", ref_id=locked.pk)
     return locked
 
 

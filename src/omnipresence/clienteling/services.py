@@ -70,11 +70,12 @@ def _own_client(actor: Actor, client: Client) -> Client:
 
 def task_create(
     *, actor: Actor, client: Client, reason: str, due_at: datetime | None = None, assignee=None,
-    team_location: Location | None = None, note: str = "",
+    team_location: Location | None = None, note: str = "", source: tuple[str, int] | None = None,
 ) -> Task:  # fmt: skip
     """A manual task about one client. Nobody named: the actor's own (a manager may leave it
     unassigned by being an integration). Naming someone else or a team needs tasks.assign,
-    except one's own home shop's team."""
+    except one's own home shop's team. With `source` (ref_kind, ref_id) it is another domain's
+    automatic follow-up of that thing (an appointment that took place): its page finds it."""
     actor.require(CLIENTS_EDIT)
     client = _own_client(actor, client)
     reason = _text(reason, "reason", 300, required=True)
@@ -89,10 +90,11 @@ def task_create(
     own_team = team_location is not None and team_location.pk == getattr(actor.membership, "home_location_id", None)
     if (assignee is not None and assignee.pk != actor.user_id) or (team_location is not None and not own_team):
         actor.require(TASKS_ASSIGN)
+    ref_kind, ref_id = source if source is not None else ("", None)
     return Task.objects.create(
         boutique=actor.boutique, client=client, assignee=assignee, team_location=team_location,
-        kind=Task.Kind.MANUAL, reason=reason, due_at=due_at, note=note,
-        created_by_id=actor.user_id, created_by_label=actor.label[:160],
+        kind=Task.Kind.FOLLOW_UP if source is not None else Task.Kind.MANUAL, reason=reason, due_at=due_at,
+        note=note, ref_kind=ref_kind, ref_id=ref_id, created_by_id=actor.user_id, created_by_label=actor.label[:160],
     )  # fmt: skip
 
 
