@@ -165,6 +165,19 @@ def message_send(request, slug: SLUG, conversation_id: ID, payload: MessageIn):
     return Status(201, _message_out(message))
 
 
+@router.post("/boutiques/{slug}/conversations/{conversation_id}/messages/{message_id}/resend",
+             response={200: MessageOut, **ERRORS}, auth=AUTH)  # fmt: skip
+def message_resend(request, slug: SLUG, conversation_id: ID, message_id: ID):
+    """Send again one of our messages that failed (`status` failed, its `error` says why): the
+    checks of a new answer apply again (409 consent_required, window_closed); 409 not_failed when
+    it is not failed — a message still on its way is never sent twice."""
+    actor = request_actor(request, slug)
+    conversation = access_conversation(actor, conversation_id)
+    message = services.message_resend(actor=actor, conversation=conversation, message_id=message_id)
+    message.refresh_from_db()
+    return Status(200, _message_out(message))
+
+
 class ConversationPatchIn(Input):
     status: StatusName | None = None
     snoozed_until: datetime | None = None

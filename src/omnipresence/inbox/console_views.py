@@ -184,27 +184,35 @@ def _fail(request, actor: Actor, conversation: Conversation, error: DomainError,
                  status=error.status)  # fmt: skip
 
 
-def _done(request, actor: Actor, conversation: Conversation, message: Message | None = None):
+def _done(request, actor: Actor, conversation: Conversation, message: Message | None = None, *, status: int = 201):
     if request.headers.get("Accept", "").startswith("application/json"):
         from django.http import JsonResponse
 
         from omnipresence.inbox.realtime import message_data
 
-        return JsonResponse({"message": message_data(message) if message else None}, status=201 if message else 200)
+        return JsonResponse({"message": message_data(message) if message else None}, status=status if message else 200)
     return _back(actor, conversation, request)
 
 
 @staff_view
 @require_POST
 def inbox_send(request, actor: Actor, conversation_id: int):
-    """The answer box: words and/or photos, or a canned reply, or a card."""
+    """The answer box: words and/or photos, or a canned reply, or a card; and "Send again" on a
+    message of the thread that failed (its button belongs to this form)."""
     conversation = access_conversation(actor, conversation_id)
     body = request.POST.get("body", "")[:4100]
     action = request.POST.get("action", "send")
     card, _sep, ref = request.POST.get("card", "").partition(":")
     if card in ("product", "hold"):  # a button of the search results: "product:<id>", "hold:<variant>@<shop>"
         action = card
+    if request.POST.get("resend"):  # "Send again" on a message that failed
+        action = "resend"
     try:
+        if action == "resend":
+            message = services.message_resend(actor=actor, conversation=conversation,
+                                              message_id=request.POST.get("resend", "")[:20])  # fmt: skip
+            message.refresh_from_db()  # as it stands after its sending (on commit): the page shows no older state
+            return _done(request, actor, conversation, message, status=200)
         if action == "canned":
             reply = rich.access_canned_reply(actor, _int(request.POST.get("reply")))
             draft = rich.canned_reply_render(reply, conversation=conversation, actor=actor)

@@ -1,6 +1,7 @@
 """Demo inbox: an SMS, a WhatsApp and a web chat inbox per boutique (local provider: nothing leaves the
-machine), and open conversations from demo clients — one answered by her associate, one waiting —
-so the conversations API and her timeline show them in `omnipresence demo`."""
+machine), and open conversations from demo clients — one answered by her associate (with one answer
+WhatsApp could not deliver, to send again), one waiting — so the conversations API and her timeline
+show them in `omnipresence demo`."""
 
 from datetime import timedelta
 
@@ -80,10 +81,25 @@ def seed_inbox(boutique: Boutique, *, log=print) -> int:
             replier = actor_for_user(member.user, boutique) if member else actor
             services.message_send(actor=replier, conversation=message.conversation, body=answer)
             _seed_rich(replier, message.conversation)
+            _seed_failed(replier, message.conversation)
     _seed_canned_replies(actor)
     services.outbox_sweep()
     log(f"  {boutique.name}: {started} open conversations (WhatsApp, SMS; local provider), web chat on the shop")
     return started
+
+
+def _seed_failed(actor, conversation) -> None:
+    """One answer the channel could not deliver, with its reason and "Send again" in the thread."""
+    from django.db import transaction
+
+    from omnipresence.inbox.models import Message, OutboxItem
+
+    error = "WhatsApp could not deliver it: her phone was unreachable (code 131026)"
+    with transaction.atomic():  # failed before its sending after commit: nothing goes out
+        note = services.message_send(actor=actor, conversation=conversation,
+                                     body="I am in the shop until 7 tonight if you would like to try it on.")  # fmt: skip
+        Message.objects.filter(pk=note.pk).update(status=Message.Status.FAILED, error=error)
+        OutboxItem.objects.filter(message=note).update(attempts=1, last_error=error, given_up_at=timezone.now())
 
 
 CANNED = [

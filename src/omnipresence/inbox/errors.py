@@ -8,6 +8,16 @@ class ConversationNotFound(NotFound):
     default_message = "There is no such conversation."
 
 
+class MessageNotFound(NotFound):
+    code = "message_not_found"
+    default_message = "There is no such message of ours in this conversation."
+
+
+class NotFailed(Conflict):
+    code = "not_failed"
+    default_message = "Only a message that was not sent can be sent again."
+
+
 class InboxNotFound(NotFound):
     code = "inbox_not_found"
     default_message = "There is no such inbox."

@@ -68,6 +68,7 @@ def message_data(message, *, for_client: bool = False) -> dict:
     if not for_client:
         data["purpose"] = message.purpose
         data["author_id"] = message.author_id
+        data["error"] = message.error if message.status == "failed" else ""
     return data
 
 
@@ -105,7 +106,8 @@ def message_status(message) -> None:
     """Queued → sent → delivered → read (or failed)."""
     event = {"kind": "message_status", "conversation_id": message.conversation_id, "message_id": message.pk,
              "status": message.status}  # fmt: skip
-    emit([team_group(message.boutique_id), conversation_group(message.conversation_id)], event)
+    emit([team_group(message.boutique_id)], {**event, "error": message.error if message.status == "failed" else ""})
+    emit([conversation_group(message.conversation_id)], event)  # her widget: the status, not our provider's words
 
 
 def conversation_changed(conversation) -> None:

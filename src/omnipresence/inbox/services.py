@@ -26,7 +26,14 @@ from omnipresence.clients.services import client_identify, consent_record, ident
 from omnipresence.core.errors import Conflict, Forbidden, InvalidInput
 from omnipresence.inbox import realtime, routing
 from omnipresence.inbox.adapters import adapter_for, reply_context
-from omnipresence.inbox.errors import ConsentRequired, EmptyMessage, ProviderFailed, WindowClosed
+from omnipresence.inbox.errors import (
+    ConsentRequired,
+    EmptyMessage,
+    MessageNotFound,
+    NotFailed,
+    ProviderFailed,
+    WindowClosed,
+)
 from omnipresence.inbox.models import Conversation, Inbox, LocalDelivery, Message, OutboxItem
 from omnipresence.inbox.providers.whatsapp import template_clean
 from omnipresence.stores.access import Actor
@@ -346,6 +353,53 @@ def message_send(*, actor: Actor, conversation: Conversation, body: str, purpose
     return message
 
 
+def send_key(message: Message) -> str:
+    """The key and reference a message goes out with: `msg-<id>`, and `msg-<id>-r<n>` once the
+    associate sent it again (a fresh key, so a provider that remembers keys sends it anew)."""
+    resends = (message.payload or {}).get("resends") or 0
+    return f"msg-{message.pk}-r{resends}" if resends else f"msg-{message.pk}"
+
+
+def message_resend(*, actor: Actor, conversation: Conversation, message_id) -> Message:
+    """Send again a message of ours that failed (the provider refused it, or gave no sure answer):
+    the checks of a new answer (her consent for marketing, the channel's reply window) on the
+    same message, queued again with a fresh key. Nothing changes when it is not failed (409
+    not_failed) — a message still on its way is never sent twice by a double tap."""
+    actor.require("clients.edit")
+    try:
+        pk = int(message_id)
+    except (TypeError, ValueError):
+        raise MessageNotFound()
+    message = Message.objects.filter(pk=pk, conversation=conversation, direction=Message.Direction.OUTBOUND).first()
+    if message is None:
+        raise MessageNotFound()
+    if message.status != Message.Status.FAILED:
+        raise NotFailed()
+    inbox = conversation.inbox
+    if message.purpose == Message.Purpose.MARKETING:
+        consent = MARKETING_PURPOSE.get(inbox.kind)
+        if consent is None or not consent_allows(client=conversation.client, purpose=consent):
+            raise ConsentRequired()
+    now = timezone.now()
+    payload = {key: value for key, value in (message.payload or {}).items() if key != "tag"}
+    payload = _reply_window(conversation, payload, now)
+    payload["resends"] = int(payload.get("resends") or 0) + 1
+    with transaction.atomic():
+        if not Message.objects.filter(pk=message.pk, status=Message.Status.FAILED).update(
+            status=Message.Status.QUEUED, error="", provider_message_id="", sent_at=None, payload=payload
+        ):  # fmt: skip
+            raise NotFailed()
+        item, _created = OutboxItem.objects.update_or_create(
+            message_id=message.pk, defaults={"boutique_id": message.boutique_id, "attempts": 0, "next_attempt_at": now,
+                                             "last_error": "", "done_at": None, "given_up_at": None},
+        )  # fmt: skip
+        message.refresh_from_db()
+        realtime.message_status(message)
+        transaction.on_commit(lambda: outbox_deliver(item.pk))
+    log.info("inbox: message %s sent again by %s", message.pk, actor.label)
+    return message
+
+
 def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
 
@@ -373,7 +427,7 @@ def outbox_deliver(item_id: int) -> str:
         provider_id = adapter_for(conversation.inbox).send(
             inbox=conversation.inbox, to=conversation.contact, payload=message.payload,
             body=outbound_text(message, conversation.inbox.boutique),
-            idempotency_key=f"msg-{message.pk}",
+            idempotency_key=send_key(message),
         )  # fmt: skip
     except ProviderFailed as error:
         give_up = item.attempts >= MAX_ATTEMPTS or error.permanent
@@ -387,7 +441,7 @@ def outbox_deliver(item_id: int) -> str:
         if give_up and Message.objects.filter(pk=message.pk, status=Message.Status.QUEUED).update(
             status=Message.Status.FAILED, error=str(error)[:300]
         ):  # fmt: skip
-            message.status = Message.Status.FAILED
+            message.status, message.error = Message.Status.FAILED, str(error)[:300]
             realtime.message_status(message)
         log.warning("outbox: message %s not sent (attempt %s): %s", message.pk, item.attempts, error)
         return "failed" if give_up else "retry"

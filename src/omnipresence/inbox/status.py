@@ -25,7 +25,7 @@ MOVES_FROM = {
     S.READ: (S.QUEUED, S.SENT, S.DELIVERED),
     S.FAILED: (S.QUEUED, S.SENT, S.DELIVERED),
 }
-REFERENCE = re.compile(r"^msg-([1-9][0-9]{0,17})$")
+REFERENCE = re.compile(r"^msg-([1-9][0-9]{0,17})(-r[1-9][0-9]{0,5})?$")  # services.send_key
 
 
 def message_status_update(*, boutique_id: int, provider_message_id: str, status: str, error: str = "",
@@ -59,14 +59,22 @@ def message_status_update(*, boutique_id: int, provider_message_id: str, status:
 def _claim_by_reference(*, boutique_id: int, inbox_id: int, reference: str, provider_message_id: str) -> None:
     """Give the provider id to the message the reference names, when it has none yet (this inbox's
     own outbound message only), and finish its outbox row: the provider has it."""
-    match = REFERENCE.match(reference.strip())
+    from omnipresence.inbox.services import send_key
+
+    reference = reference.strip()
+    match = REFERENCE.match(reference)
     if match is None:
         return
     pk = int(match[1])
+    waiting = Message.objects.filter(pk=pk, boutique_id=boutique_id, conversation__inbox_id=inbox_id,
+                                     direction=Message.Direction.OUTBOUND, provider_message_id="")  # fmt: skip
+    message = waiting.first()
+    if message is None or send_key(message) != reference:  # a receipt for an earlier sending of it names nothing
+        return
+    resends = (message.payload or {}).get("resends")
+    # Still that sending (not sent again meanwhile), still without a provider id: a conditional update.
+    same = waiting.filter(payload__resends=resends) if resends else waiting.filter(payload__resends__isnull=True)
     with transaction.atomic():
-        claimed = Message.objects.filter(
-            pk=pk, boutique_id=boutique_id, conversation__inbox_id=inbox_id, direction=Message.Direction.OUTBOUND,
-            provider_message_id="",
-        ).update(provider_message_id=provider_message_id)  # fmt: skip
+        claimed = same.update(provider_message_id=provider_message_id)
         if claimed:
             OutboxItem.objects.filter(message_id=pk, done_at__isnull=True).update(done_at=timezone.now(), last_error="")

@@ -20,7 +20,9 @@ posts). No idempotency key here
 either: a Messenger message carries our `msg-<id>` as `message.metadata`, handed back in its echo,
 so the outbox does not send again what Meta took; Instagram DMs and mention replies have no such
 field: there an echo with the same words (or a photo alone, when she has one photo waiting) to the
-same person, while our message waits without a provider id, names it; a mention reply has no echo.
+same person, while our message waits without a provider id, names it. A mention reply is a public
+comment with no echo: when Meta's answer is lost it is failed with words saying so, for the
+associate to look and send it again, never posted twice by the outbox.
 """
 
 import json
@@ -57,6 +59,8 @@ MAX_TEXT = 2000  # the Send API's limit for a text message
 # The webhook's `object` for each kind of inbox.
 OBJECT_OF = {Inbox.Kind.MESSENGER: "page", Inbox.Kind.INSTAGRAM: "instagram", Inbox.Kind.SOCIAL: "instagram"}
 COMMENT_FIELDS = "id,text,username,timestamp,media{id,permalink}"
+UNSURE_REPLY = ("Instagram gave no answer: the reply may be on her post already. Look there, and send it again "
+                "only if it is not.")  # fmt: skip
 CAPTION_FIELDS = "id,caption,username,timestamp,permalink"
 
 
@@ -97,7 +101,12 @@ class MetaAdapter:
             if where.get("comment_id"):
                 reply["comment_id"] = where["comment_id"]
             url = graph_url(settings.META_GRAPH_BASE, config.get("ig_user_id", ""), "mentions")
-            answer = provider_request("Meta", "POST", url, headers=_headers(config), body=json.dumps(reply).encode())
+            try:
+                answer = provider_request("Meta", "POST", url, headers=_headers(config), body=json.dumps(reply).encode())
+            except ProviderFailed as error:
+                if error.unknown:  # a public comment, and nothing names it afterwards: never posted twice by itself
+                    raise ProviderFailed(UNSURE_REPLY, permanent=True) from error
+                raise
             reply_id = answer.get("id")
         else:
             media = media_and_words(payload, body)
@@ -161,6 +170,7 @@ def _instagram_echo_reference(inbox: Inbox, recipient: str, echo: dict) -> str:
     if not recipient or not (words or kinds):
         return ""
     from omnipresence.inbox.rich import outbound_text
+    from omnipresence.inbox.services import send_key
 
     waiting = Message.objects.filter(
         conversation__inbox=inbox, conversation__contact=recipient.lower(), direction=Message.Direction.OUTBOUND,
@@ -168,10 +178,10 @@ def _instagram_echo_reference(inbox: Inbox, recipient: str, echo: dict) -> str:
     ).order_by("created_at", "pk")[:20]  # fmt: skip
     if words:
         same = [m for m in waiting if outbound_text(m, inbox.boutique).strip() == words]
-        return f"msg-{same[0].pk}" if same else ""
+        return send_key(same[0]) if same else ""
     alone = [m for m in waiting if (media := media_and_words(m.payload or {}, m.body)) and not media[2]
              and media[0] in kinds]  # fmt: skip
-    return f"msg-{alone[0].pk}" if len(alone) == 1 else ""
+    return send_key(alone[0]) if len(alone) == 1 else ""
 
 
 def _mention(inbox: Inbox, value: dict) -> Inbound | str | None:

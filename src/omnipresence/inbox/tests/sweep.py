@@ -18,7 +18,12 @@ def sweep_ids(world: dict) -> dict:
         inbox = services.inbox_create(actor=actor, kind="sms", name="Sweep SMS", address="+447911000001")
         message, _ = services.inbound_receive(inbox=inbox, sender="+447911123459", body="Hello",
                                               provider_message_id=f"sweep-{world['boutique'].slug}")  # fmt: skip
-        world["inbox_sweep"] = {"conversation_id": message.conversation_id, "inbox_id": inbox.pk}
+        answer = services.message_send(actor=actor, conversation=message.conversation, body="Not sent")
+        from omnipresence.inbox.models import Message
+
+        Message.objects.filter(pk=answer.pk).update(status=Message.Status.FAILED, error="refused")
+        world["inbox_sweep"] = {"conversation_id": message.conversation_id, "inbox_id": inbox.pk,
+                                "resend_message_id": answer.pk}  # fmt: skip
         world["inbox_sweep"].update(_routing_ids(world, inbox))
         world["inbox_sweep"].update(_channel_ids(world))
         world["inbox_sweep"].update(_rich_ids(world, inbox))
@@ -90,6 +95,9 @@ def sweep_operations(world: dict) -> dict:
         ("POST", "/boutiques/{slug}/conversations/{conversation_id}/messages"): {"json": {"body": "Intruder"}},
         ("PATCH", "/boutiques/{slug}/conversations/{conversation_id}"): {"json": {"status": "resolved"}},
         ("POST", "/boutiques/{slug}/conversations/{conversation_id}/read"): {},
+        ("POST", "/boutiques/{slug}/conversations/{conversation_id}/messages/{message_id}/resend"): {
+            "ids": {"message_id": world["inbox_sweep"]["resend_message_id"]},
+        },
         **_routing_operations(world),
         **_rich_operations(world),
         ("POST", "/boutiques/{slug}/conversations/{conversation_id}/templates"): {

@@ -110,3 +110,40 @@ def test_a_tablet_shows_two_threads_side_by_side(asgi_live_server, browser, tran
     expect(page.locator(f"#thread-{second.pk} .msg.out")).to_have_count(1)
     expect(page.locator(f"#thread-{first.pk} .msg.out")).to_have_count(0)
     screenshot(page, "inbox-two-threads-1024")
+
+
+def test_a_message_that_failed_says_why_and_is_sent_again_from_the_thread(asgi_live_server, browser, transactional_db,
+                                                                          monkeypatch):  # fmt: skip
+    from omnipresence.inbox.adapters import LocalAdapter
+    from omnipresence.inbox.errors import ProviderFailed
+
+    world, alice, sms = _world()
+    _inbound(asgi_live_server, sms, "+447911123456", "Is it in a 38?", "SM-F1")
+    conversation = Conversation.objects.get()
+    real = LocalAdapter.send
+
+    def refuse(self, **kwargs):
+        raise ProviderFailed("The number cannot take messages now (code 30003)", permanent=True)
+
+    monkeypatch.setattr(LocalAdapter, "send", refuse)  # the live server runs in this process
+    page = login_context(browser, asgi_live_server, alice, viewport=PHONE).new_page()
+    page.goto(f"{asgi_live_server}/console/atelier-a/inbox/{conversation.pk}/")
+    expect(page.locator("#inbox")).to_have_attribute("data-live", "on")
+    thread = page.locator(f"#thread-{conversation.pk}")
+    page.get_by_label("Your answer").fill("Yes, in a 38.")
+    page.get_by_role("button", name="Send", exact=True).click()
+    failed = thread.locator(".msg.out")
+    expect(failed.locator(".msg-status")).to_have_text("Failed")  # live, from the socket
+    expect(failed.locator(".msg-error")).to_have_text("The number cannot take messages now (code 30003)")
+
+    monkeypatch.setattr(LocalAdapter, "send", real)
+    page.get_by_label("Your answer").fill("a draft that must stay")
+    again = failed.get_by_role("button", name="Send again")
+    again.focus()
+    page.keyboard.press("Enter")  # by keyboard, as a screen-reader user would
+    expect(failed.locator(".msg-status")).to_have_text("Sent")
+    expect(failed.locator(".msg-failed")).to_have_count(0)
+    expect(page.get_by_label("Your answer")).to_have_value("a draft that must stay")
+    assert [d.body for d in LocalDelivery.objects.all()] == ["Yes, in a 38."]
+    assert Message.objects.filter(direction="out").count() == 1
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]

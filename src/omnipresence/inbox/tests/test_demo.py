@@ -1,6 +1,8 @@
 from omnipresence.clients import services as clients
+from omnipresence.inbox import services
 from omnipresence.inbox.demo import seed_inbox
-from omnipresence.inbox.models import Conversation, Message
+from omnipresence.inbox.models import Conversation, LocalDelivery, Message
+from omnipresence.stores.access import actor_for_user
 
 
 def test_the_demo_opens_conversations_once(world_a, manager_a, django_capture_on_commit_callbacks):
@@ -12,10 +14,18 @@ def test_the_demo_opens_conversations_once(world_a, manager_a, django_capture_on
     assert seed_inbox(boutique, log=lambda *_: None) == 0
     assert Conversation.objects.count() == 2
     assert Conversation.objects.filter(client=sibyl, inbox__kind="whatsapp").exists()  # her phone joined her
-    answer, photo, card = Message.objects.filter(direction="out").order_by("pk")
+    answer, photo, card, undelivered = Message.objects.filter(direction="out").order_by("pk")
     assert answer.status == "sent" and answer.conversation.status == "pending"
     assert photo.attachments.get().content_type == "image/jpeg" and card.payload["type"] == "product"
-    assert {m.conversation_id for m in (answer, photo, card)} == {answer.conversation_id}
+    assert {m.conversation_id for m in (answer, photo, card, undelivered)} == {answer.conversation_id}
+    # One answer WhatsApp could not deliver: it says why, nothing went out, and it can be sent again.
+    assert undelivered.status == "failed" and "code 131026" in undelivered.error
+    assert not LocalDelivery.objects.filter(idempotency_key=f"msg-{undelivered.pk}").exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.message_resend(actor=actor_for_user(manager_a, boutique), conversation=undelivered.conversation,
+                                message_id=undelivered.pk)  # fmt: skip
+    undelivered.refresh_from_db()
+    assert undelivered.status == "sent"
     from omnipresence.inbox.models import CannedReply
 
     assert sorted(CannedReply.objects.filter(boutique=boutique).values_list("shortcut", flat=True)) == [

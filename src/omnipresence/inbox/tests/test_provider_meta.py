@@ -377,6 +377,28 @@ def test_a_mention_is_answered_under_her_comment(mentions, associate_actor, fake
     assert answer.payload["reply_to_mention"] == {"media_id": "17918195224117851", "comment_id": "17895695668004550"}
 
 
+def test_a_mention_reply_whose_answer_was_lost_is_failed_with_words_not_posted_twice(
+        mentions, associate_actor, fake, django_capture_on_commit_callbacks):  # fmt: skip
+    """A reply to a mention is a public comment that nothing names afterwards: with Meta's answer
+    lost it is failed, saying it may be there already; the associate looks and sends it again."""
+    fake.comments["17895695668004550"] = {"_owner": IG_USER_ID, "id": "17895695668004550", "text": "@atelier 38?",
+                                          "username": "sibylvane",
+                                          "media": {"id": "17918195224117851", "permalink": ""}}  # fmt: skip
+    post(mentions.pk, event([], obj="instagram", changes=[_mention_change()]))
+    conversation = Conversation.objects.select_related("inbox", "client").get()
+    fake.fail_next(1, kind="drop", after_processing=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = services.message_send(actor=associate_actor, conversation=conversation, body="Yes! DM us.")
+    answer.refresh_from_db()
+    assert answer.status == "failed" and "may be on her post already" in answer.error
+    OutboxItem.objects.filter(message=answer).update(next_attempt_at=timezone.now())
+    assert services.outbox_sweep() == {} and len(fake.sent) == 1  # not posted again by itself
+    with django_capture_on_commit_callbacks(execute=True):
+        services.message_resend(actor=associate_actor, conversation=conversation, message_id=answer.pk)
+    answer.refresh_from_db()
+    assert answer.status == "sent" and len(fake.sent) == 2  # her associate's call
+
+
 def test_a_caption_mention_is_answered_on_her_post(mentions, associate_actor, fake,
                                                    django_capture_on_commit_callbacks):  # fmt: skip
     fake.captions["17918195224117851"] = {"_owner": IG_USER_ID, "id": "17918195224117851",

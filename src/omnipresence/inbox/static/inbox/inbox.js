@@ -58,7 +58,22 @@
       var st = el("span", "msg-status", statusLabel(m.status)); st.dataset.status = m.status; when.appendChild(st);
     }
     li.appendChild(when);
+    if (m.direction === "out") showFailure(li, m.conversation_id, m.id, m.status, m.error);
     return li;
+  }
+
+  // A message that failed says why, with "Send again" (a button of the answer form, as on the page).
+  function showFailure(li, conversationId, messageId, status, error) {
+    var shown = li.querySelector(".msg-failed");
+    if (status !== "failed") { if (shown) shown.remove(); return; }
+    if (shown) return;
+    var p = el("p", "msg-failed"), again = el("button", "button small secondary", root.dataset.tResend);
+    p.appendChild(el("span", "msg-error", error || ""));
+    p.appendChild(document.createTextNode(" "));
+    again.type = "submit"; again.name = "resend"; again.value = String(messageId);
+    again.setAttribute("form", "compose-" + conversationId);
+    p.appendChild(again);
+    li.appendChild(p);
   }
 
   function addMessage(m) {
@@ -128,6 +143,7 @@
       var item = document.getElementById("m-" + event.message_id);
       var st = item && item.querySelector(".msg-status");
       if (st) { st.textContent = statusLabel(event.status); st.dataset.status = event.status; }
+      if (item) showFailure(item, event.conversation_id, event.message_id, event.status, event.error);
     } else if (event.kind === "conversation") updateConversation(event.conversation);
     else if (event.kind === "typing" && event.who === "client") showTyping(event.conversation_id);
   }
@@ -183,10 +199,12 @@
     form.addEventListener("submit", function (e) {
       var submitter = e.submitter;
       var action = submitter && submitter.name === "action" ? submitter.value : (submitter && submitter.name === "card" ? "card" : "send");
-      if (action !== "send" && action !== "canned") return;  // cards and searches redraw the page
+      if (submitter && submitter.name === "resend") action = "resend";
+      if (action !== "send" && action !== "canned" && action !== "resend") return;  // cards and searches redraw the page
       e.preventDefault();
       var data = new FormData(form);
       data.set("action", action);
+      if (action === "resend") data.set("resend", submitter.value);
       var picker = form.querySelector("input[type=file]");
       var sentText = box ? box.value : "", sentFiles = picker ? picker.files : null;
       var pane = form.closest(".pane");
@@ -201,13 +219,18 @@
             return;
           }
           if (action === "canned") { box.value = res.body.text; box.focus(); return; }
+          if (action === "resend") {  // back on its way: the status follows on the socket
+            var again = res.body.message && document.getElementById("m-" + res.body.message.id);
+            if (again) again.replaceWith(renderMessage(res.body.message));
+            return;
+          }
           if (res.body.message) addMessage(res.body.message);
           // Clear only what went out: words typed or photos picked while it was sending stay.
           if (box && box.value === sentText) box.value = "";
           if (picker && picker.files === sentFiles) picker.value = "";
           if (box) box.focus();
         })
-        .catch(function () { form.submit(); })
+        .catch(function () { if (action !== "resend") form.submit(); })  // never the draft in place of a resend
         .finally(function () { if (submitter) submitter.disabled = false; });
     });
   });
