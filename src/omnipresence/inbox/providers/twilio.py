@@ -8,9 +8,10 @@ Webhooks: `/api/v1/webhooks/twilio/{inbox_id}` (incoming messages) and `…/stat
 callbacks), form-encoded and signed with `X-Twilio-Signature`, checked by the SDK's
 RequestValidator against the public URL Twilio called: SITE_URL + the path. Both answer empty
 TwiML, so Twilio sends nothing by itself. Sending: `POST {TWILIO_API_BASE}/2010-04-01/Accounts/
-{sid}/Messages.json` with HTTP Basic auth, the outbox's key as `I-Twilio-Idempotency-Token`
-and again in the status callback's address (`…/status?ref=msg-<id>`): the callback then names the
-message even when the answer to the send was lost, and the outbox does not send it again.
+{sid}/Messages.json` with HTTP Basic auth. The Messages API takes no idempotency key (Twilio's
+error 20500 page: a retried SMS may be sent twice), so the outbox's key goes in the status
+callback's address (`…/status?ref=msg-<id>`): the callback names the message even when the answer
+to the send was lost, and the outbox does not send it again.
 """
 
 import base64
@@ -95,7 +96,7 @@ class TwilioAdapter:
         answer = provider_request(
             "Twilio", "POST", f"{settings.TWILIO_API_BASE}/2010-04-01/Accounts/{sid}/Messages.json",
             headers={"Authorization": f"Basic {basic}", "Content-Type": "application/x-www-form-urlencoded",
-                     "Accept": "application/json", "I-Twilio-Idempotency-Token": idempotency_key},
+                     "Accept": "application/json"},
             body=urlencode(form).encode(),
         )  # fmt: skip
         message_sid = answer.get("sid")

@@ -10,10 +10,11 @@ header (Bearer token per number/page, HTTP Basic sid:token), content type, the b
 allowed keys — and answered in the provider's own success and error formats (Graph
 `{"error": {"message", "type", "code", "fbtrace_id"}}`, Twilio `{"code", "message", "more_info",
 "status"}`). Tests can inject faults: a 500, a dropped connection, a hang until the client's
-timeout, before or after the request took effect. Twilio replays a request whose
-`I-Twilio-Idempotency-Token` it already accepted; the Graph API has no idempotency key, so neither
-has this fake — it checks and records what comes back in the receipts instead (WhatsApp's
-`biz_opaque_callback_data`, at most 512 characters; Messenger's `message.metadata`, at most 1,000). Where it is simpler than the real thing: no 24-hour window is enforced at send time
+timeout, before or after the request took effect. Neither the Graph API nor Twilio's Messages
+API takes an idempotency key, so neither does this fake: a request sent twice is two messages. It
+checks and records what comes back in the receipts instead (WhatsApp's `biz_opaque_callback_data`,
+at most 512 characters; Messenger's `message.metadata`, at most 1,000; Twilio's StatusCallback
+URL). Where it is simpler than the real thing: no 24-hour window is enforced at send time
 (WhatsApp reports it later as a failed status), and template contents are not checked against
 approved ones.
 """
@@ -105,7 +106,6 @@ class FakeProviders:
     def __post_init__(self):
         self._lock = threading.Lock()
         self._faults: deque[_Fault] = deque()
-        self._twilio_replays: dict[tuple[str, str], dict] = {}
         self._released = threading.Event()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -398,9 +398,6 @@ class FakeProviders:
         self._twilio_basic(request, sid)
         if (request.header("Content-Type") or "").split(";")[0].strip() != "application/x-www-form-urlencoded":
             raise twilio_error(400, 20001, "Content-Type must be application/x-www-form-urlencoded")
-        key = request.header("I-Twilio-Idempotency-Token") or ""
-        if key and (sid, key) in self._twilio_replays:
-            return 201, self._twilio_replays[(sid, key)]
         form = request.form()
         fields: dict[str, list[str]] = {}
         for name, value in form:
@@ -447,9 +444,7 @@ class FakeProviders:
         self.sent.append({"provider": "twilio", "id": message_sid, "to": to, "from": sender,
                           "body": one.get("Body", ""), "content_sid": one.get("ContentSid"),
                           "content_variables": one.get("ContentVariables"), "media": fields.get("MediaUrl", []),
-                          "status_callback": callback, "idempotency_token": key})  # fmt: skip
-        if key:
-            self._twilio_replays[(sid, key)] = answer
+                          "status_callback": callback})  # fmt: skip
         return 201, answer
 
 
