@@ -303,6 +303,54 @@ def _book_locked(*, appointment_type, starts_at, via, client, identify, actor, a
     return appointment
 
 
+def appointment_call_now(*, actor: Actor, client: Client, now: datetime | None = None) -> Appointment:
+    """A video call with her now, from her conversation: the boutique's video type (a video
+    consultation first) starting this minute, hosted by the associate asking — not a slot of the
+    grid (she is here and free now, even on a day the shop is closed). Her calendar is locked and
+    checked like any booking (409 slot_taken when she has an appointment, a hold or time off now)
+    and the database's exclusion still holds; the usual cap ends it. No invitation email (the link
+    goes in the chat) and no reminder (it starts now)."""
+    actor.require(BOOK)
+    now = now or timezone.now()
+    if client.boutique_id != actor.boutique.pk or not client.is_live:
+        raise InvalidInput("That client is not this boutique's.", code="client_not_found")
+    types = AppointmentType.objects.filter(boutique=actor.boutique, mode=AppointmentType.Mode.VIDEO, is_active=True,
+                                           location__is_active=True)  # fmt: skip
+    chosen = (types.filter(kind=AppointmentType.Kind.VIDEO_CONSULTATION).order_by("pk").first()
+              or types.order_by("pk").first())  # fmt: skip
+    if chosen is None:
+        raise Conflict("The boutique offers no video appointment: add a video type under Appointments first.",
+                       code="no_video_type")  # fmt: skip
+    starts_at = now.replace(second=0, microsecond=0)
+    with transaction.atomic():
+        locked = type_lock(chosen.pk)
+        spec = selectors.type_spec(locked)
+        calendars_lock(locked.boutique_id, [actor.user_id])
+        blocked = (starts_at - spec.before, starts_at + spec.duration + spec.after)
+        if not _free_under_lock(actor.user_id, blocked, now=now, except_appointment_id=None, except_hold_token=""):
+            raise SlotTaken("You have an appointment, a held slot or time off now.")
+        provider = video.provider_name(locked.video_provider)  # never "external": there is no pasted link
+        try:
+            with transaction.atomic():
+                appointment = Appointment.objects.create(
+                    boutique_id=locked.boutique_id, appointment_type=locked, location_id=locked.location_id,
+                    associate_id=actor.user_id, client=client, mode=locked.mode, status=Appointment.Status.BOOKED,
+                    via=Appointment.Via.STAFF, video_provider=provider, video_room=video.new_room_name(locked.boutique.slug),
+                    nonce=secrets.token_urlsafe(24), created_by_id=actor.user_id, created_by_label=actor.label[:160],
+                    created_at=now, **_times(locked, starts_at),
+                )  # fmt: skip
+        except IntegrityError:
+            raise SlotTaken()  # the exclusion constraint: a booking got in meanwhile
+        timeline_add(
+            client_id=client.pk, kind="appointment", occurred_at=now, ref_kind="appointment", ref_id=appointment.pk,
+            summary=f"Video call from the chat: {locked.name} with {actor.label}",
+            data={"appointment_id": appointment.pk, "type": locked.kind, "mode": locked.mode, "via": "chat",
+                  "starts_at": starts_at.isoformat(), "location": locked.location.code},
+            associate_id=actor.user_id,
+        )  # fmt: skip
+    return appointment
+
+
 def appointment_book_public(
     *, appointment_type: AppointmentType, starts_at: datetime, name: str, email: str = "", phone: str = "",
     **options,

@@ -102,6 +102,7 @@ def _pane(actor: Actor, conversation: Conversation, *, draft: str = "", error=No
         "timeline": timeline.events, "replies": rich.canned_reply_list(actor=actor),
         "campaigns": _campaigns(actor), "pay_links": _pay_links(actor, conversation),
         "appointment_types": _appointment_types(actor),
+        "video_call": any(t.mode == "video" for t in _appointment_types(actor)),
         "window_closed": _window_closed(conversation),
         "staff": _staff(actor, conversation),
         "siblings": list(
@@ -231,6 +232,8 @@ def inbox_send(request, actor: Actor, conversation_id: int):
         elif action == "pay_link":
             message = rich.send_pay_link(actor=actor, conversation=conversation, body=body,
                                          pay_link_id=_int(request.POST.get("pay_link")))  # fmt: skip
+        elif action == "video_call":
+            message = rich.send_video_call(actor=actor, conversation=conversation, body=body)
         elif action == "appointment":
             message = rich.send_appointment_invite(actor=actor, conversation=conversation, body=body,
                                                    appointment_type_id=_int(request.POST.get("appointment_type")))  # fmt: skip

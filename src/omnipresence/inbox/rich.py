@@ -115,6 +115,8 @@ def outbound_text(message: Message, boutique) -> str:
         lines.append(_("Your personal code: %(code)s") % {"code": payload.get("code", "")})
     elif kind == "appointment":
         lines.append(_("Book a time: %(title)s") % {"title": payload.get("title", "")} + f"\n{payload.get('url', '')}")
+    elif kind == "video_call":
+        lines.append(_("Join me on video now: %(url)s") % {"url": payload.get("url", "")})
     for attachment in payload.get("attachments", []):
         lines.append(settings.SITE_URL + attachment.get("url", ""))
     return "\n".join(line for line in lines if line).strip()
@@ -259,6 +261,25 @@ def send_code(*, actor: Actor, conversation: Conversation, campaign_id, body: st
     with transaction.atomic():
         code = code_issue(actor=actor, campaign=campaign, client_ref=ref)
         return message_send(actor=actor, conversation=conversation, body=body, payload=code_card(code))
+
+
+def send_video_call(*, actor: Actor, conversation: Conversation, body: str = "") -> Message:
+    """A video call with her now: the appointment (appointments.services.appointment_call_now) and
+    her way into its room, sent in the chat, in one transaction — a refusal (the reply window, the
+    associate's calendar) leaves neither. The room page has the video, the countdown to the cap and
+    the shared cart, as for a booked consultation."""
+    from omnipresence.appointments.room import room_link
+    from omnipresence.appointments.services import appointment_call_now
+    from omnipresence.inbox.services import message_send
+
+    actor.require("clients.edit")
+    with transaction.atomic():
+        appointment = appointment_call_now(actor=actor, client=conversation.client)
+        link = room_link(appointment, host=False)
+        card = {"type": "video_call", "appointment_id": appointment.pk, "title": appointment.appointment_type.name,
+                "url": link.url, "minutes": int((appointment.cap_ends_at - appointment.starts_at).total_seconds() // 60),
+                "ends_at": appointment.cap_ends_at.isoformat()}  # fmt: skip
+        return message_send(actor=actor, conversation=conversation, body=body, payload=card)
 
 
 def send_appointment_invite(*, actor: Actor, conversation: Conversation, appointment_type_id,

@@ -39,7 +39,7 @@ def attachment_create(request, slug: SLUG, conversation_id: ID, file: File[Uploa
 
 
 class CardIn(Input):
-    kind: Literal["product", "hold", "pay_link", "code", "appointment"]
+    kind: Literal["product", "hold", "pay_link", "code", "appointment", "video_call"]
     body: Text(4000) = ""
     product_id: int | None = None
     variant_id: int | None = None
@@ -68,7 +68,9 @@ def card_send(request, slug: SLUG, conversation_id: ID, payload: CardIn):
     """Send a card: `product` (product_id; live price and stock on the thread), `hold` (variant_id and
     location: one unit put aside for her), `pay_link` (pay_link_id of a live link), `code` (campaign_id:
     a single-use personal code issued to her), `appointment` (appointment_type_id: an invitation to
-    book it on the storefront)."""
+    book it on the storefront), `video_call` (nothing more: a video call with her now, hosted by the
+    caller — its appointment made and her room link sent; 409 slot_taken when the caller is busy,
+    no_video_type when the boutique offers no video appointment)."""
     actor = request_actor(request, slug)
     conversation = access_conversation(actor, conversation_id)
     common = {"actor": actor, "conversation": conversation, "body": payload.body}
@@ -83,6 +85,8 @@ def card_send(request, slug: SLUG, conversation_id: ID, payload: CardIn):
         message = rich.send_appointment_invite(
             appointment_type_id=_need(payload.appointment_type_id, "appointment_type_id"), **common
         )
+    elif payload.kind == "video_call":
+        message = rich.send_video_call(**common)
     else:
         message = rich.send_code(campaign_id=_need(payload.campaign_id, "campaign_id"), **common)
     message.refresh_from_db()

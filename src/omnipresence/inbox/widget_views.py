@@ -44,7 +44,7 @@ def widget_page(request, key: str):
             "offline": _("Offline: your messages will be sent when the connection is back."),
             "closed": _("This chat is closed."), "invalidContact": _("Enter an email address or a phone number."),
             "rateLimited": _("You are sending messages very fast: wait a few seconds."),
-            "open": _("Open"), "pay": _("Pay"), "book": _("Choose a time"), "attachment": _("Attachment"),
+            "open": _("Open"), "pay": _("Pay"), "book": _("Choose a time"), "join": _("Join the video call"), "attachment": _("Attachment"),
             "identified": _("Thank you: if you leave before we answer, we can still reach you."),
         },
     }  # fmt: skip

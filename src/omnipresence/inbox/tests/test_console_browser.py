@@ -147,3 +147,35 @@ def test_a_message_that_failed_says_why_and_is_sent_again_from_the_thread(asgi_l
     assert [d.body for d in LocalDelivery.objects.all()] == ["Yes, in a 38."]
     assert Message.objects.filter(direction="out").count() == 1
     assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
+
+
+def test_a_video_call_from_the_thread_sends_her_the_room_and_opens_ours(asgi_live_server, browser, transactional_db):
+    from omnipresence.appointments import services as appointments
+    from omnipresence.appointments.models import Appointment
+
+    world, alice, sms = _world()
+    appointments.type_create(actor=actor_for_user(make_staff(world, "olga", "owner"), world["boutique"]),
+                             location=world["shop"], kind="video_consultation", name="Video consultation",
+                             duration_minutes=30, cap_minutes=45)  # fmt: skip
+    _inbound(asgi_live_server, sms, "+447911123456", "Could I see the coat on video?", "SM-V1")
+    conversation = Conversation.objects.get()
+    page = login_context(browser, asgi_live_server, alice, viewport=PHONE).new_page()
+    page.goto(f"{asgi_live_server}/console/atelier-a/inbox/{conversation.pk}/")
+    page.get_by_text("Send a piece, a hold, a pay link or a code").click()
+    page.get_by_role("button", name="Video call now").click()
+    card = page.locator(f"#thread-{conversation.pk} .card.video-call")
+    expect(card).to_contain_text("45 min")
+    call = Appointment.objects.get()
+    her_link = Message.objects.get(direction="out").payload["url"]
+    assert her_link in LocalDelivery.objects.get().body  # her room link went out by SMS
+    card.get_by_role("link", name="Open the room").click()
+    expect(page).to_have_url(f"{asgi_live_server}/console/atelier-a/appointments/{call.pk}/")
+    page.get_by_role("button", name="Open the room").click()
+    expect(page.get_by_role("link", name="Enter the room as host")).to_be_visible()
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
+    her_page = browser.new_context(viewport=PHONE).new_page()
+    from django.conf import settings
+
+    her_page.goto(her_link.replace(settings.SITE_URL, str(asgi_live_server)))  # her side: the same room, open now
+    expect(her_page.locator("#room")).to_have_attribute("data-role", "client")
+    screenshot(page, "inbox-video-call-390")

@@ -150,3 +150,29 @@ def test_on_a_desktop_the_chat_is_a_panel_beside_the_page(asgi_live_server, brow
     box = panel.bounding_box()
     assert box["width"] == 380 and box["x"] + box["width"] == DESKTOP["width"] - 16
     screenshot(page, "webchat-widget-desktop")
+
+
+def test_the_associate_starts_a_video_call_and_the_visitor_gets_her_way_in(asgi_live_server, browser,
+                                                                           transactional_db):  # fmt: skip
+    from omnipresence.appointments import services as appointments
+
+    world = make_boutique("atelier-a")
+    alice = make_staff(world, "alice")
+    appointments.type_create(actor=world["actor"], location=world["shop"], kind="video_consultation",
+                             name="Video consultation", duration_minutes=30, cap_minutes=45)  # fmt: skip
+    services.inbox_create(actor=world["actor"], kind="webchat", name="Web chat")
+    page = browser.new_context(viewport=PHONE).new_page()
+    page.goto(f"{asgi_live_server}/atelier-a/")
+    page.get_by_role("button", name="Chat with Atelier A").click()
+    widget = page.frame_locator("iframe[title='Chat with Atelier A']")
+    expect(widget.locator("body")).to_have_attribute("data-connected", "1")
+    widget.get_by_label("Your message").fill("Could I see the coat on someone?")
+    page.keyboard.press("Enter")
+    expect(widget.locator(".msg.mine .state")).to_have_text("Sent")
+    conversation = Conversation.objects.get()
+    assert api_post(asgi_live_server, alice, f"/api/v1/boutiques/atelier-a/conversations/{conversation.pk}/cards",
+                    {"kind": "video_call", "body": "I can show you now:"}) == 201  # fmt: skip
+    join = widget.locator(".msg.theirs").get_by_role("link", name="Join the video call")
+    expect(join).to_be_visible()
+    assert "/atelier-a/appointments/room/" in join.get_attribute("href")
+    expect(widget.locator(".msg.theirs .bubble")).to_have_text("I can show you now:")

@@ -41,6 +41,9 @@
     } else if (pl.type === "appointment" && pl.url) {
       var invite = el("div", "card appointment"), book = el("a", null, pl.title || "");
       book.href = pl.url; invite.appendChild(book); li.appendChild(invite);
+    } else if (pl.type === "video_call" && pl.appointment_id) {  // her link went in the chat; ours opens the room
+      var call = el("div", "card video-call"), room = el("a", null, root.dataset.tOpenRoom);
+      room.href = "/console/" + root.dataset.slug + "/appointments/" + pl.appointment_id + "/"; call.appendChild(room); li.appendChild(call);
     } else if (pl.type === "code") {
       li.appendChild(el("div", "card code", pl.code || ""));
     }

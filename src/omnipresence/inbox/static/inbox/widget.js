@@ -81,6 +81,9 @@
     } else if (payload.type === "appointment") {
       box.appendChild(el("p", null, payload.title || ""));
       if (url) { box.appendChild(link(url, S.book)); }
+    } else if (payload.type === "video_call") {
+      box.appendChild(el("p", null, payload.title || ""));
+      if (url) { box.appendChild(link(url, S.join)); }
     } else if (payload.type === "code") {
       box.appendChild(el("p", null, payload.code || ""));
     } else {
