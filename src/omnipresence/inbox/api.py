@@ -170,7 +170,8 @@ def message_send(request, slug: SLUG, conversation_id: ID, payload: MessageIn):
 def message_resend(request, slug: SLUG, conversation_id: ID, message_id: ID):
     """Send again one of our messages that failed (`status` failed, its `error` says why): the
     checks of a new answer apply again (409 consent_required, window_closed); 409 not_failed when
-    it is not failed — a message still on its way is never sent twice."""
+    it is not failed — a message still on its way is never sent twice — and still_sending while a
+    worker is still handing it over."""
     actor = request_actor(request, slug)
     conversation = access_conversation(actor, conversation_id)
     message = services.message_resend(actor=actor, conversation=conversation, message_id=message_id)

@@ -18,6 +18,11 @@ class NotFailed(Conflict):
     default_message = "Only a message that was not sent can be sent again."
 
 
+class StillSending(Conflict):
+    code = "still_sending"
+    default_message = "It is still on its way to the provider: try again in a minute."
+
+
 class InboxNotFound(NotFound):
     code = "inbox_not_found"
     default_message = "There is no such inbox."

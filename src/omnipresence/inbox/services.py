@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from omnipresence.clients.models import Client, ConsentPurpose
@@ -32,6 +32,7 @@ from omnipresence.inbox.errors import (
     MessageNotFound,
     NotFailed,
     ProviderFailed,
+    StillSending,
     WindowClosed,
 )
 from omnipresence.inbox.models import Conversation, Inbox, LocalDelivery, Message, OutboxItem
@@ -389,10 +390,15 @@ def message_resend(*, actor: Actor, conversation: Conversation, message_id) -> M
             status=Message.Status.QUEUED, error="", provider_message_id="", sent_at=None, payload=payload
         ):  # fmt: skip
             raise NotFailed()
-        item, _created = OutboxItem.objects.update_or_create(
-            message_id=message.pk, defaults={"boutique_id": message.boutique_id, "attempts": 0, "next_attempt_at": now,
-                                             "last_error": "", "done_at": None, "given_up_at": None},
-        )  # fmt: skip
+        # Its outbox row must be at rest (done or given up): a receipt can fail a message while a
+        # worker is still sending it, and a second sending beside that one could be lost or doubled.
+        restart = {"attempts": 0, "next_attempt_at": now, "last_error": "", "done_at": None, "given_up_at": None}
+        rows = OutboxItem.objects.filter(message_id=message.pk)
+        if not rows.filter(Q(done_at__isnull=False) | Q(given_up_at__isnull=False)).update(**restart):
+            if rows.exists():
+                raise StillSending()
+            OutboxItem.objects.create(boutique_id=message.boutique_id, message_id=message.pk, **restart)
+        item = rows.get()
         message.refresh_from_db()
         realtime.message_status(message)
         transaction.on_commit(lambda: outbox_deliver(item.pk))

@@ -19,9 +19,12 @@ def sweep_ids(world: dict) -> dict:
         message, _ = services.inbound_receive(inbox=inbox, sender="+447911123459", body="Hello",
                                               provider_message_id=f"sweep-{world['boutique'].slug}")  # fmt: skip
         answer = services.message_send(actor=actor, conversation=message.conversation, body="Not sent")
-        from omnipresence.inbox.models import Message
+        from django.utils import timezone
+
+        from omnipresence.inbox.models import Message, OutboxItem
 
         Message.objects.filter(pk=answer.pk).update(status=Message.Status.FAILED, error="refused")
+        OutboxItem.objects.filter(message=answer).update(given_up_at=timezone.now())  # the provider refused it
         world["inbox_sweep"] = {"conversation_id": message.conversation_id, "inbox_id": inbox.pk,
                                 "resend_message_id": answer.pk}  # fmt: skip
         world["inbox_sweep"].update(_routing_ids(world, inbox))

@@ -103,7 +103,8 @@ def test_sending_again_checks_her_consent_and_the_window_again(whatsapp, sibyl, 
 def test_a_receipt_for_the_earlier_sending_does_not_name_the_new_one(conversation, associate_actor, sms,
                                                                      monkeypatch):  # fmt: skip
     message = services.message_send(actor=associate_actor, conversation=conversation, body="Yes")
-    Message.objects.filter(pk=message.pk).update(status="failed", error="no answer")
+    Message.objects.filter(pk=message.pk).update(status="failed", error="no answer")  # the outbox gave up
+    OutboxItem.objects.filter(message=message).update(attempts=8, given_up_at=timezone.now())
     services.message_resend(actor=associate_actor, conversation=conversation, message_id=message.pk)
     stale = message_status_update(boutique_id=sms.boutique_id, provider_message_id="SM-first", status="failed",
                                   inbox_id=sms.pk, reference=f"msg-{message.pk}")  # fmt: skip
@@ -112,3 +113,20 @@ def test_a_receipt_for_the_earlier_sending_does_not_name_the_new_one(conversatio
     message.refresh_from_db()
     assert stale is None and current is not None
     assert (message.status, message.provider_message_id) == ("sent", "SM-second")
+
+
+def test_a_message_failed_by_a_receipt_while_a_worker_still_sends_it_waits(conversation, associate_actor, sms):
+    """A receipt can fail a message while its outbox row is still leased to a worker: sending it
+    again beside that worker could double or lose it, so it is refused until the row is at rest."""
+    from omnipresence.inbox.errors import StillSending
+
+    message = services.message_send(actor=associate_actor, conversation=conversation, body="Yes")  # queued
+    OutboxItem.objects.filter(message=message).update(attempts=1, next_attempt_at=timezone.now() + timedelta(minutes=2))
+    Message.objects.filter(pk=message.pk).update(status="failed", error="undelivered", provider_message_id="SM-x")
+    with pytest.raises(StillSending):
+        services.message_resend(actor=associate_actor, conversation=conversation, message_id=message.pk)
+    message.refresh_from_db()
+    assert (message.status, message.provider_message_id) == ("failed", "SM-x")  # nothing half-changed
+    OutboxItem.objects.filter(message=message).update(done_at=timezone.now())  # the worker finished
+    assert services.message_resend(actor=associate_actor, conversation=conversation,
+                                   message_id=message.pk).status == "queued"  # fmt: skip
