@@ -64,8 +64,15 @@ def _list_context(request, actor: Actor) -> dict:
     conversations = list(_tab_queryset(actor, tab).annotate(last_id=Subquery(latest))[:LIST_LIMIT])
     rows = [_row(c, now) for c in conversations]
     last = Message.objects.in_bulk([c.last_id for c in conversations if c.last_id])  # one query for the previews
+    failed: dict[int, list[int]] = {}  # our messages the channel did not take, per conversation: one query
+    for conversation_id, message_id in Message.objects.filter(
+        conversation_id__in=[c.pk for c in conversations], direction=Message.Direction.OUTBOUND,
+        status=Message.Status.FAILED,
+    ).values_list("conversation_id", "pk"):  # fmt: skip
+        failed.setdefault(conversation_id, []).append(message_id)
     for row in rows:
         row["last"] = last.get(row["c"].last_id)
+        row["failed"] = failed.get(row["c"].pk, [])
     counts = {name: _tab_queryset(actor, name).count() for name in ("mine", "waiting", "open")}
     from omnipresence.inbox.models import AgentStatus
     from omnipresence.inbox.routing import agent_online

@@ -135,6 +135,10 @@ def test_a_message_that_failed_says_why_and_is_sent_again_from_the_thread(asgi_l
     failed = thread.locator(".msg.out")
     expect(failed.locator(".msg-status")).to_have_text("Failed")  # live, from the socket
     expect(failed.locator(".msg-error")).to_have_text("The number cannot take messages now (code 30003)")
+    expect(page.locator(f"#conv-{conversation.pk} .not-sent")).to_have_text("Not sent: 1")  # the list, live
+    page.reload()
+    expect(page.locator(f"#conv-{conversation.pk} .not-sent")).to_have_text("Not sent: 1")  # and drawn by the server
+    expect(page.locator("#inbox")).to_have_attribute("data-live", "on")
 
     monkeypatch.setattr(LocalAdapter, "send", real)
     page.get_by_label("Your answer").fill("a draft that must stay")
@@ -143,6 +147,7 @@ def test_a_message_that_failed_says_why_and_is_sent_again_from_the_thread(asgi_l
     page.keyboard.press("Enter")  # by keyboard, as a screen-reader user would
     expect(failed.locator(".msg-status")).to_have_text("Sent")
     expect(failed.locator(".msg-failed")).to_have_count(0)
+    expect(page.locator(f"#conv-{conversation.pk} .not-sent")).to_have_count(0)
     expect(page.get_by_label("Your answer")).to_have_value("a draft that must stay")
     assert [d.body for d in LocalDelivery.objects.all()] == ["Yes, in a 38."]
     assert Message.objects.filter(direction="out").count() == 1

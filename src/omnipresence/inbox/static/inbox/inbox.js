@@ -129,6 +129,21 @@
     if (c.waiting_since) { row.dataset.waitingSince = c.waiting_since; } else { delete row.dataset.waitingSince; var w = row.querySelector(".waiting"); if (w) w.remove(); row.classList.remove("overdue"); }
   }
 
+  // The list says how many of our messages in a conversation the channel did not take (live).
+  function updateNotSent(conversationId, messageId, status) {
+    var row = document.getElementById("conv-" + conversationId);
+    if (!row) return;
+    var ids = (row.dataset.failed || "").split(" ").filter(Boolean), id = String(messageId), at = ids.indexOf(id);
+    if (status === "failed" && at < 0) ids.push(id);
+    else if (status !== "failed" && at >= 0) ids.splice(at, 1);
+    else return;
+    row.dataset.failed = ids.join(" ");
+    var badge = row.querySelector(".not-sent");
+    if (!ids.length) { if (badge) badge.remove(); return; }
+    if (!badge) { badge = el("span", "badge not-sent"); var meta = row.querySelector(".meta"); if (meta) meta.insertBefore(badge, meta.firstChild); }
+    badge.textContent = root.dataset.tNotSent.replace("{n}", ids.length);
+  }
+
   function showTyping(id) {
     var note = document.getElementById("typing-" + id);
     if (!note) return;
@@ -147,6 +162,7 @@
       var st = item && item.querySelector(".msg-status");
       if (st) { st.textContent = statusLabel(event.status); st.dataset.status = event.status; }
       if (item) showFailure(item, event.conversation_id, event.message_id, event.status, event.error);
+      updateNotSent(event.conversation_id, event.message_id, event.status);
     } else if (event.kind === "conversation") updateConversation(event.conversation);
     else if (event.kind === "typing" && event.who === "client") showTyping(event.conversation_id);
   }
