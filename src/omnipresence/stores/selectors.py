@@ -97,7 +97,11 @@ def next_pickup(location: Location, *, now: datetime | None = None, prep_minutes
     return None
 
 
+END_OF_DAY = time(23, 59)  # a period closing at 23:59 runs to midnight (as appointments' availability reads it)
+
+
 def is_open(location: Location, *, at: datetime | None = None) -> bool:
     tz = ZoneInfo(location.tz_name)
     local_now = (at or timezone.now()).astimezone(tz)
-    return any(o <= local_now.time() < c for o, c in hours_on(location, local_now.date()).periods)
+    now = local_now.time()
+    return any(o <= now and (now < c or c == END_OF_DAY) for o, c in hours_on(location, local_now.date()).periods)

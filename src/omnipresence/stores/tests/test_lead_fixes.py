@@ -33,3 +33,18 @@ def test_sku_with_a_slash_is_refused(world_a):
     with pytest.raises(InvalidInput) as err:
         catalog.variant_create(actor=world_a["actor"], product=world_a["product"], sku="AB/12", price=100)
     assert err.value.code == "invalid_sku"
+
+
+def test_a_shop_closing_at_23_59_is_open_until_midnight(world_a):
+    from datetime import UTC, datetime, time
+
+    from omnipresence.stores import services as stores
+    from omnipresence.stores.access import system_actor
+    from omnipresence.stores.selectors import is_open
+
+    shop = world_a["shop"]  # London; December: UTC
+    stores.opening_hours_set(actor=system_actor(world_a["boutique"]), location=shop,
+                             periods=[(d, time(18, 0), time(23, 59)) for d in range(7)])  # fmt: skip
+    assert is_open(shop, at=datetime(2026, 12, 5, 23, 59, 30, tzinfo=UTC))  # the last minute is still open
+    assert not is_open(shop, at=datetime(2026, 12, 6, 0, 0, 30, tzinfo=UTC))
+    assert not is_open(shop, at=datetime(2026, 12, 5, 17, 59, tzinfo=UTC))
