@@ -2,7 +2,7 @@
 a shop's appointment rules, associates' working hours and time off; and the checks the other
 writes share (who may look after whose calendar, periods, shops). Re-exported by services."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -57,10 +57,13 @@ def _whole(value, field: str) -> int:
 
 
 def _aware(value, field: str) -> datetime:
+    """The moment in UTC. A time in a zone with summer time (a ZoneInfo) adds wall-clock minutes:
+    30 minutes after 01:45 on the night the clocks go back would be 90 real ones. In UTC every
+    duration, buffer and cap below is exact."""
     if not isinstance(value, datetime) or timezone.is_naive(value):
         raise InvalidInput(f"{field} must be a date and time with a time zone.", code="invalid_datetime",
                            details={"field": field})  # fmt: skip
-    return value
+    return value.astimezone(UTC)
 
 
 def _periods(periods) -> list[tuple[int, time, time]]:

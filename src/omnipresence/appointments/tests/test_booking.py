@@ -2,6 +2,7 @@
 the signed link (see, move, cancel), invitations with their .ics, and bad input."""
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
@@ -37,7 +38,8 @@ def test_she_books_from_the_storefront_and_gets_an_invitation(calendar, django_c
         client.pk, "booked", "storefront", start)  # fmt: skip
     assert appointment.ends_at - start == timedelta(minutes=30) and appointment.cap_ends_at - start == timedelta(minutes=45)
     assert appointment.blocked_until - appointment.ends_at == timedelta(minutes=10)
-    assert body["starts_at"].endswith("-05:00") and body["link"] == links.appointment_token(appointment)
+    new_york = start.astimezone(ZoneInfo("America/New_York")).isoformat()  # -05:00, or -04:00 in March
+    assert body["starts_at"] == new_york and body["link"] == links.appointment_token(appointment)
     assert client.display_name == "Grace Hopper"
     event = TimelineEvent.objects.get(client=client, kind="appointment")
     assert (event.ref_kind, event.ref_id, event.associate_id) == ("appointment", appointment.pk, appointment.associate_id)
@@ -289,3 +291,26 @@ def test_type_input_is_checked(calendar, manager_a):
         assert response.json()["code"] == code, (change, response.content)
     styling = http.patch(f"{url}/{calendar['styling'].pk}", {"video_provider": "jitsi"}, content_type="application/json")
     assert styling.json()["code"] == "invalid_video_provider"
+
+
+def test_the_night_the_clocks_go_back_a_30_minute_slot_lasts_30_minutes(world_a, manager_actor, associate_a, ada):
+    """A start given in the shop's zone (a ZoneInfo, as Python callers and forms make it) is taken
+    as a moment: 01:30 BST on 31 October plus 30 minutes is 01:30 GMT — wall-clock arithmetic
+    would have said 02:00 GMT, 90 real minutes. (Before, the slot was not even found: Python never
+    finds an ambiguous local time equal to a time in another zone, PEP 495.)"""
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    services.working_hours_set(actor=manager_actor, associate=associate_a, location=world_a["shop"],
+                               periods=[(d, time(0, 0), time(23, 59)) for d in range(7)])  # fmt: skip
+    video = services.type_create(actor=manager_actor, location=world_a["shop"], kind="video_consultation",
+                                 name="Video consultation", duration_minutes=30, cap_minutes=45,
+                                 buffer_after_minutes=10, min_notice_minutes=0, horizon_days=30)  # fmt: skip
+    starts = datetime(2027, 10, 31, 1, 30, tzinfo=ZoneInfo("Europe/London"))  # fold=0: the first 01:30, BST
+    appointment, _ = services.appointment_book(appointment_type=video, starts_at=starts, via="staff", client=ada,
+                                               now=datetime(2027, 10, 25, 12, 0, tzinfo=ZoneInfo("UTC")))  # fmt: skip
+    appointment.refresh_from_db()
+    assert appointment.starts_at == datetime(2027, 10, 31, 0, 30, tzinfo=ZoneInfo("UTC"))  # the same moment
+    assert appointment.ends_at - appointment.starts_at == timedelta(minutes=30)
+    assert appointment.cap_ends_at - appointment.starts_at == timedelta(minutes=45)
+    assert appointment.blocked_until - appointment.ends_at == timedelta(minutes=10)
