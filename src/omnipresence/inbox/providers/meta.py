@@ -10,19 +10,22 @@ Webhook `/api/v1/webhooks/meta/{inbox_id}`: the same GET handshake and `X-Hub-Si
 WhatsApp. `entry[].messaging[]` carries DMs, delivery and read receipts, and echoes of what the
 Page sent (subscribe to `message_echoes`: an echo carrying our `msg-<id>` as `metadata` names a
 message whose answer was lost; other echoes are skipped); on a social inbox, `entry[].changes[]`
-with field `mentions` names a comment or caption that @mentions the account, which is fetched from the Graph API (the webhook has no text).
+with field `mentions` names a comment or caption that @mentions the account, which is fetched from
+the Graph API (the webhook has no text).
+
 Sending: `POST {META_GRAPH_BASE}/{version}/{page_id}/messages` with the page token — a RESPONSE
 within 24 h of her last message, a HUMAN_AGENT-tagged answer up to 7 days (services.REPLY_WINDOWS);
 a mention is answered where it was made — under her comment, or on the post whose caption names
 the account — through the Mentions API (`POST /{ig_user_id}/mentions` with `media_id`, `comment_id`
 for a comment, and `message`; `/{comment_id}/replies` serves only comments on the account's own
-posts). No idempotency key here
-either: a Messenger message carries our `msg-<id>` as `message.metadata`, handed back in its echo,
-so the outbox does not send again what Meta took; Instagram DMs and mention replies have no such
-field: there an echo with the same words (or a photo alone, when she has one photo waiting) to the
-same person, while our message waits without a provider id, names it. A mention reply is a public
-comment with no echo: when Meta's answer is lost it is failed with words saying so, for the
-associate to look and send it again, never posted twice by the outbox.
+posts).
+
+No idempotency key here either. A Messenger message carries our `msg-<id>` as `message.metadata`,
+handed back in its echo, so the outbox does not send again what Meta took. Instagram's Send API has
+no such field: there an echo with the same words (or a photo alone, when she has one photo waiting)
+to the same person, while our message waits without a provider id, names it. A mention reply is a
+public comment with no echo: when Meta's answer is lost it is failed with words saying so, for the
+associate to look and send it again — never posted twice by the outbox.
 """
 
 import json
