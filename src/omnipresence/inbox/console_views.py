@@ -103,13 +103,14 @@ def _pane(actor: Actor, conversation: Conversation, *, draft: str = "", error=No
     live = rich.cards_live(boutique=actor.boutique, messages=thread)
     for message in thread:
         message.live = live.get(message.payload.get("product_id")) if message.payload.get("type") == "product" else None
+    types = _appointment_types(actor)
     timeline = timeline_page(client=conversation.client, before=None, limit=8)
     return {
         "c": conversation, "thread": thread, "older": page.next_before_id, "draft": draft, "error": error,
         "timeline": timeline.events, "replies": rich.canned_reply_list(actor=actor),
         "campaigns": _campaigns(actor), "pay_links": _pay_links(actor, conversation),
-        "appointment_types": _appointment_types(actor),
-        "video_call": any(t.mode == "video" for t in _appointment_types(actor)),
+        "appointment_types": types,
+        "video_call": any(t.mode == "video" for t in types),
         "window_closed": _window_closed(conversation),
         "staff": _staff(actor, conversation),
         "siblings": list(

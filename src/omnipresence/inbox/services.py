@@ -307,6 +307,15 @@ def _reply_window(conversation: Conversation, payload: dict, now: datetime) -> d
     raise WindowClosed("Messenger and Instagram take an associate's answer only within 7 days of her last message.")
 
 
+def _consent_check(conversation: Conversation, purpose: str) -> None:
+    """Marketing needs her consent for this channel (the one check, `consent_allows`); service is allowed."""
+    if purpose != Message.Purpose.MARKETING:
+        return
+    consent = MARKETING_PURPOSE.get(conversation.inbox.kind)
+    if consent is None or not consent_allows(client=conversation.client, purpose=consent):
+        raise ConsentRequired()
+
+
 def message_send(*, actor: Actor, conversation: Conversation, body: str, purpose: str = "service",
                  payload: dict | None = None, attachment_ids: list[int] | None = None) -> Message:  # fmt: skip
     """An associate's answer, queued for delivery. Marketing needs her consent for this channel
@@ -322,10 +331,7 @@ def message_send(*, actor: Actor, conversation: Conversation, body: str, purpose
     if purpose not in Message.Purpose.values:
         raise InvalidInput(f"purpose is {' or '.join(Message.Purpose.values)}.", code="invalid_purpose")
     inbox = conversation.inbox
-    if purpose == Message.Purpose.MARKETING:
-        consent = MARKETING_PURPOSE.get(inbox.kind)
-        if consent is None or not consent_allows(client=conversation.client, purpose=consent):
-            raise ConsentRequired()
+    _consent_check(conversation, purpose)
     now = timezone.now()
     payload = reply_context(conversation=conversation, payload=_reply_window(conversation, payload or {}, now))
     with transaction.atomic():
@@ -376,11 +382,7 @@ def message_resend(*, actor: Actor, conversation: Conversation, message_id) -> M
         raise MessageNotFound()
     if message.status != Message.Status.FAILED:
         raise NotFailed()
-    inbox = conversation.inbox
-    if message.purpose == Message.Purpose.MARKETING:
-        consent = MARKETING_PURPOSE.get(inbox.kind)
-        if consent is None or not consent_allows(client=conversation.client, purpose=consent):
-            raise ConsentRequired()
+    _consent_check(conversation, message.purpose)
     now = timezone.now()
     payload = {key: value for key, value in (message.payload or {}).items() if key != "tag"}
     payload = _reply_window(conversation, payload, now)
